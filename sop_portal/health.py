@@ -11,10 +11,10 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
-from django.contrib.auth.decorators import login_not_required
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 

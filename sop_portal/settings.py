@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "axes",
     "sop_portal.organisation",
     "sop_portal.masterdata",
+    "sop_portal.demo",
     "production",
     "campaigns",
     "fulfillment",
@@ -180,7 +181,7 @@ STORAGES = {
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
 # --- Email: EMAIL_HOST set → SMTP, otherwise the console ------------------------------------------------
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
@@ -217,8 +218,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 # --- REST API --------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: an anonymous API call gets 401 with `WWW-Authenticate: Token`, not a bare 403.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["sop_portal.organisation.permissions.DepartmentAccess"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -242,6 +244,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Login required everywhere, the schema and its docs included.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # --- Security: strict unless DEBUG ------------------------------------------------------------------------

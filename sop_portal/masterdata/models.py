@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -39,8 +40,8 @@ class Product(models.Model):
     name = models.CharField(max_length=200)
     family = models.ForeignKey(ProductFamily, on_delete=models.PROTECT, related_name="products")
     unit = models.CharField(max_length=10, choices=Unit.choices, default=Unit.EACH)
-    unit_cost = models.DecimalField(max_digits=12, decimal_places=2)
-    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    unit_cost = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
     status = models.CharField(max_length=20, choices=ProductStatus.choices, default=ProductStatus.ACTIVE)
     launch_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
@@ -78,6 +79,9 @@ class WeeklyQuantity(models.Model):
     class Meta:
         abstract = True
         ordering = ["product", "week"]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.week.isoformat()}: {self.quantity:g}"
 
 
 class BaselineForecast(WeeklyQuantity):

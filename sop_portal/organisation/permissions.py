@@ -125,3 +125,16 @@ class DepartmentAccess(BasePermission):
         if needed is None:
             return bool(request.user and request.user.is_superuser)
         return can(request.user, needed)
+
+
+def can_in(user: Any, capability: str, department: str) -> bool:
+    """`can`, but only through the role held in one department: a department admin manages that department only."""
+    if capability not in CAPABILITIES:
+        raise KeyError(f"unknown capability {capability!r}")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    cap = CAPABILITIES[capability]
+    role = roles_of(user).get(department)
+    return department in cap.departments and role is not None and role >= cap.min_role

@@ -1,0 +1,50 @@
+"""The one permission layer: what each department and role may do."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+
+from sop_portal.organisation.models import Department, Membership, Role
+from sop_portal.organisation.permissions import can, capabilities_of
+
+pytestmark = pytest.mark.django_db
+
+
+def user_with(**roles: Role):
+    user = get_user_model().objects.create_user(f"u{len(roles)}{'-'.join(roles)}", password="pw-Long-enough-1")
+    for code, role in roles.items():
+        Membership.objects.create(user=user, department=Department.objects.get(code=code), role=role)
+    return user
+
+
+@pytest.mark.parametrize(
+    ("roles", "expected"),
+    [
+        ({}, set()),
+        ({"sales": Role.VIEWER}, {"portal.view"}),
+        ({"sales": Role.PLANNER}, {"portal.view", "forecast.edit"}),
+        ({"finance": Role.PLANNER}, {"portal.view", "products.edit"}),
+        ({"operations": Role.APPROVER}, {"portal.view", "products.edit", "forecast.edit"}),
+        ({"warehouse": Role.ADMIN}, {"portal.view", "organisation.manage"}),
+        ({"marketing": Role.VIEWER, "operations": Role.PLANNER}, {"portal.view", "products.edit", "forecast.edit"}),
+    ],
+)
+def test_capabilities_follow_department_and_role(roles, expected):
+    assert capabilities_of(user_with(**roles)) == expected
+
+
+def test_superuser_can_everything_and_anonymous_nothing():
+    admin = get_user_model().objects.create_superuser("root", password="pw-Long-enough-1")
+    assert can(admin, "products.edit")
+    assert not can(AnonymousUser(), "portal.view")
+
+
+def test_inactive_user_can_nothing():
+    user = user_with(operations=Role.ADMIN)
+    user.is_active = False
+    assert not can(user, "portal.view")
+
+
+def test_unknown_capability_is_a_programming_error():
+    with pytest.raises(KeyError, match="unknown capability 'products.delete'"):
+        can(user_with(sales=Role.ADMIN), "products.delete")
