@@ -46,5 +46,5 @@ def test_inactive_user_can_nothing():
 
 
 def test_unknown_capability_is_a_programming_error():
-    with pytest.raises(KeyError, match="unknown capability 'products.delete'"):
+    with pytest.raises(KeyError, match=r"unknown capability 'products\.delete'"):
         can(user_with(sales=Role.ADMIN), "products.delete")
