@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "axes",
     "sop_portal.organisation",
     "sop_portal.masterdata",
+    "sop_portal.alerts",
+    "sop_portal.jobs",
     "sop_portal.demo",
     "production",
     "campaigns",
@@ -213,6 +215,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "record-heartbeat": {"task": "sop_portal.health.heartbeat", "schedule": 60.0},
+    # The outbox sweeper: jobs whose message was lost or whose worker died are sent again.
+    "sweep-jobs": {"task": "sop_portal.jobs.tasks.sweep_jobs", "schedule": 30.0},
 }
 
 # --- REST API --------------------------------------------------------------------------------------------
@@ -246,6 +250,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Login required everywhere, the schema and its docs included.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "ENUM_NAME_OVERRIDES": {"DemandRuleEnum": "production.models.items.DemandRuleChoice"},
 }
 
 # --- Security: strict unless DEBUG ------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -35,8 +35,15 @@ class ProductStatus(models.TextChoices):
     DISCONTINUED = "discontinued", "Discontinued"
 
 
+# A SKU is part of page and API URLs: no slashes or spaces, and not a word the product URLs use.
+SKU_FORMAT = RegexValidator(
+    r"^(?!(new|edit)$)[A-Za-z0-9][A-Za-z0-9._-]*$",
+    "letters, digits, '.', '_' and '-' only, starting with a letter or digit (and not 'new' or 'edit')",
+)
+
+
 class Product(models.Model):
-    sku = models.CharField("SKU", max_length=40, unique=True)
+    sku = models.CharField("SKU", max_length=40, unique=True, validators=[SKU_FORMAT])
     name = models.CharField(max_length=200)
     family = models.ForeignKey(ProductFamily, on_delete=models.PROTECT, related_name="products")
     unit = models.CharField(max_length=10, choices=Unit.choices, default=Unit.EACH)
@@ -72,7 +79,9 @@ class Product(models.Model):
 class WeeklyQuantity(models.Model):
     """A quantity per product and ISO week (stored as the week's Monday)."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique (product, week) index serves product lookups, and one index fewer makes
+    # loading millions of weekly rows faster.
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+", db_index=False)
     week = models.DateField(help_text="Monday of the ISO week")
     quantity = models.FloatField()
 
@@ -103,3 +112,40 @@ class SalesHistory(WeeklyQuantity):
             models.UniqueConstraint(fields=["product", "week"], name="one_history_per_product_week"),
             models.CheckConstraint(condition=Q(quantity__gte=0), name="history_not_negative"),
         ]
+
+
+class Channel(models.TextChoices):
+    RETAIL = "retail", "Retail"
+    ONLINE = "online", "Online"
+    WHOLESALE = "wholesale", "Wholesale"
+
+
+class CustomerOrder(models.Model):
+    """An open customer order line: the 'orders' a demand rule consumes and ATP promises against."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        SHIPPED = "shipped", "Shipped"
+        CANCELLED = "cancelled", "Cancelled"
+
+    number = models.CharField(max_length=40)
+    line = models.PositiveSmallIntegerField(default=1)
+    customer = models.CharField(max_length=120)
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.RETAIL)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="orders")
+    quantity = models.FloatField(validators=[MinValueValidator(0)])
+    due_date = models.DateField()
+    week = models.DateField(help_text="Monday of the week the order is due in")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_date", "number", "line"]
+        indexes = [models.Index(fields=["product", "week", "status"])]
+        constraints = [
+            models.UniqueConstraint(fields=["number", "line"], name="one_order_line"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="order_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}/{self.line} {self.product_id} x{self.quantity:g}"

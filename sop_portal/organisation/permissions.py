@@ -46,6 +46,8 @@ CAPABILITIES: dict[str, Capability] = {
             "forecast.edit", {d.SALES, d.MARKETING, d.OPERATIONS}, Role.PLANNER, "Change the baseline forecast"
         ),
         _cap("organisation.manage", d.ALL, Role.ADMIN, "Manage members of one's own departments"),
+        _cap("mps.replan", {d.OPERATIONS}, Role.PLANNER, "Replan the master production schedule"),
+        _cap("mps.edit", {d.OPERATIONS}, Role.PLANNER, "Change MPS parameters, resources and firm planned orders"),
     ]
 }
 

@@ -24,9 +24,12 @@ def user_with(**roles: Role):
         ({"sales": Role.VIEWER}, {"portal.view"}),
         ({"sales": Role.PLANNER}, {"portal.view", "forecast.edit"}),
         ({"finance": Role.PLANNER}, {"portal.view", "products.edit"}),
-        ({"operations": Role.APPROVER}, {"portal.view", "products.edit", "forecast.edit"}),
+        ({"operations": Role.APPROVER}, {"portal.view", "products.edit", "forecast.edit", "mps.replan", "mps.edit"}),
         ({"warehouse": Role.ADMIN}, {"portal.view", "organisation.manage"}),
-        ({"marketing": Role.VIEWER, "operations": Role.PLANNER}, {"portal.view", "products.edit", "forecast.edit"}),
+        (
+            {"marketing": Role.VIEWER, "operations": Role.PLANNER},
+            {"portal.view", "products.edit", "forecast.edit", "mps.replan", "mps.edit"},
+        ),
     ],
 )
 def test_capabilities_follow_department_and_role(roles, expected):

@@ -1,0 +1,37 @@
+"""Rough-cut capacity planning with a bill of capacity (products x resources hours).
+
+Load of a resource in a period = run_per_unit x MPS receipt quantity + setup_per_lot if that period has an MPS
+receipt (planned or firm). Load is placed in the receipt period, as the contract states (no back-scheduling
+over the lead time). Overload = max(load - capacity, 0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def item_load(mps: np.ndarray, run_per_unit: np.ndarray, setup_per_lot: np.ndarray) -> np.ndarray:
+    """(products, resources, periods) load of each item on each resource; `mps` is (products, periods).
+
+    Per item this is the outer product of its bill-of-capacity row with its MPS row (and with its receipt
+    indicator for setups); einsum does that without the per-item loop overhead of broadcasting.
+    """
+    lots = (mps > 0).astype(float)
+    load = np.einsum("nr,nt->nrt", run_per_unit, mps)
+    load += np.einsum("nr,nt->nrt", setup_per_lot, lots)
+    return load
+
+
+def resource_load(mps: np.ndarray, run_per_unit: np.ndarray, setup_per_lot: np.ndarray) -> np.ndarray:
+    """(resources, periods) load of the whole batch: bill of capacity (products x resources) times MPS.
+
+    The matrix products go through einsum rather than `@`: a 3 x 10,000 by 10,000 x 104 product gains nothing
+    from BLAS threads, and on a busy machine their spin-waiting cost us hundreds of milliseconds.
+    """
+    lots = (mps > 0).astype(float)
+    return np.einsum("nr,nt->rt", run_per_unit, mps) + np.einsum("nr,nt->rt", setup_per_lot, lots)
+
+
+def overload(load: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    excess = np.subtract(load, capacity)
+    return np.maximum(excess, 0.0, out=excess)

@@ -1,0 +1,342 @@
+"""The only writers of the MPS: replanning publishes revisions, rough-cut loads and their alerts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from sop_portal.alerts.services import AlertOutcome
+from sop_portal.errors import InputError
+from sop_portal.jobs import services as jobs
+from sop_portal.jobs.models import Job
+from sop_portal.masterdata.models import Product
+from sop_portal.masterdata.services import today
+from sop_portal.masterdata.weeks import week_index, week_start
+
+from . import plan_alerts, rough_cut
+from .causes import Cause
+from .models import (
+    BillOfCapacity,
+    Measure,
+    MpsItem,
+    MpsItemChange,
+    MpsItemPlan,
+    MpsRevision,
+    Resource,
+    ScheduledReceipt,
+)
+from .plan_inputs import PlanningWindow, build_batch
+from .planning.engine import run_mps
+from .planning.revision_diff import changed_cells, round_quantities
+
+MEASURES: list[str] = list(Measure.values)
+INPUT_MEASURES = {"forecast", "customer_orders", "scheduled_receipts"}
+REVISION_LOCK = 7_340_001  # pg advisory lock id: one revision is published at a time
+
+
+@dataclass
+class ReplanOutcome:
+    revision: MpsRevision | None
+    items_planned: int
+    items_changed: int = 0
+    cells_changed: int = 0
+    alerts: AlertOutcome = field(default_factory=AlertOutcome)
+
+
+def planning_window() -> PlanningWindow:
+    return PlanningWindow(week_start(today()), settings.PLANNING_HORIZON_WEEKS)
+
+
+def _serialise_publishing() -> None:
+    # SQLite already serialises writers (transaction_mode IMMEDIATE); Postgres needs an explicit lock so two
+    # replans never read the same "previous plan" and publish conflicting revisions.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REVISION_LOCK])
+
+
+def _stored_plans(items: Sequence[MpsItem], window: PlanningWindow) -> np.ndarray:
+    """The latest plan of each item as (items, measures, weeks), shifted onto `window`; 0 where none."""
+    out = np.zeros((len(items), len(MEASURES), window.weeks))
+    plans = MpsItemPlan.objects.filter(item__in=[i.pk for i in items]).values_list("item_id", "first_week", "values")
+    row_of = {item.pk: i for i, item in enumerate(items)}
+    for item_id, first_week, values in plans:
+        rows = np.array([values.get(m) or [0.0] for m in MEASURES], dtype=float)
+        shift = week_index(first_week, window.first_week)
+        source = rows[:, max(shift, 0) :]
+        start = max(-shift, 0)
+        length = max(min(source.shape[1], window.weeks - start), 0)
+        out[row_of[item_id], :, start : start + length] = source[:, :length]
+    return out
+
+
+def _new_plans(items: Sequence[MpsItem], window: PlanningWindow) -> np.ndarray:
+    batch = build_batch(items, window)
+    result = run_mps(batch)
+    rows = {m: getattr(batch if m in INPUT_MEASURES else result, m) for m in MEASURES}
+    return round_quantities(np.stack([rows[m] for m in MEASURES], axis=1))
+
+
+def _product_ids(products: Iterable[Product | int] | None) -> list[int] | None:
+    if products is None:
+        return None
+    return sorted({p.pk if isinstance(p, Product) else int(p) for p in products})
+
+
+def _no_progress(percent: int, message: str) -> None:
+    return None
+
+
+def regenerate_mps(
+    products: Iterable[Product | int] | None = None,
+    *,
+    cause: Cause | Sequence[Cause],
+    requested_by: Any = None,
+    item_causes: Mapping[int, Sequence[Cause]] | None = None,
+    progress: Callable[[int, str], None] = _no_progress,
+) -> ReplanOutcome:
+    """Replan `products` (all when None); publish a revision holding only the changed cells, if any.
+
+    Then refresh the rough-cut load of the resources those changes touch and reconcile shortage and overload
+    alerts. An unchanged plan publishes nothing, which also makes a repeated run harmless. `item_causes`
+    (item id → causes) names, line by line, what moved each item; items not in it carry the revision's causes.
+
+    The engine runs before the publishing transaction (so `progress` can be reported meanwhile); an input
+    that changes in between triggers its own replan through the outbox.
+    """
+    causes = [cause] if isinstance(cause, Cause) else list(cause)
+    if not causes:
+        raise ValueError("a revision needs a cause")
+    window = planning_window()
+    ids = _product_ids(products)
+    query = MpsItem.objects.select_related("product", "plant").order_by("pk")
+    items = list(query if ids is None else query.filter(product_id__in=ids))
+    if not items:
+        return ReplanOutcome(revision=None, items_planned=0)
+    progress(10, f"Planning {len(items):,} items over {window.weeks} weeks")
+    new = _new_plans(items, window)
+    progress(60, "Comparing with the published plan")
+    with transaction.atomic():
+        return _publish_changes(items, new, window, ids, causes, requested_by, item_causes or {}, progress)
+
+
+def _publish_changes(
+    items: list[MpsItem],
+    new: np.ndarray,
+    window: PlanningWindow,
+    ids: list[int] | None,
+    causes: list[Cause],
+    requested_by: Any,
+    item_causes: Mapping[int, Sequence[Cause]],
+    progress: Callable[[int, str], None],
+) -> ReplanOutcome:
+    _serialise_publishing()
+    old = _stored_plans(items, window)
+    mask = changed_cells(old, new)
+    changed = np.flatnonzero(mask.any(axis=(1, 2)))
+    if changed.size == 0:
+        return ReplanOutcome(revision=None, items_planned=len(items))
+
+    progress(75, f"Publishing {int(changed.size):,} changed items")
+    revision = _publish(items, changed, old, new, mask, window, causes, requested_by, item_causes)
+    changed_items = [items[i] for i in changed]
+    mps_row = MEASURES.index(Measure.MPS)
+    loads = rough_cut.refresh_loads(
+        revision,
+        changed_items,
+        old[changed, mps_row],
+        new[changed, mps_row],
+        window,
+        full=ids is None,
+    )
+    progress(90, "Checking capacity and raising alerts")
+    alerts = plan_alerts.reconcile(
+        revision, items, new[:, MEASURES.index(Measure.PROJECTED_AVAILABLE)], window, loads, item_causes
+    )
+    return ReplanOutcome(
+        revision=revision,
+        items_planned=len(items),
+        items_changed=int(changed.size),
+        cells_changed=int(mask.sum()),
+        alerts=alerts,
+    )
+
+
+def _publish(
+    items: Sequence[MpsItem],
+    changed: np.ndarray,
+    old: np.ndarray,
+    new: np.ndarray,
+    mask: np.ndarray,
+    window: PlanningWindow,
+    causes: list[Cause],
+    requested_by: Any,
+    item_causes: Mapping[int, Sequence[Cause]],
+) -> MpsRevision:
+    last = MpsRevision.objects.order_by("-number").values_list("number", flat=True).first() or 0
+    revision = MpsRevision.objects.create(
+        number=last + 1,
+        trigger=causes[0].type,
+        causes=[c.as_json() for c in causes],
+        requested_by=requested_by if getattr(requested_by, "is_authenticated", False) else None,
+        first_week=window.first_week,
+        items_changed=int(changed.size),
+        cells_changed=int(mask.sum()),
+        summary=f"{int(changed.size)} of {len(items)} items changed, {int(mask.sum())} cells",
+    )
+    revision_causes = [c.as_json() for c in causes]
+    changes, plans = [], []
+    pab = new[:, MEASURES.index(Measure.PROJECTED_AVAILABLE)]
+    for i in changed:
+        item = items[i]
+        cells: dict[str, dict[str, list[float]]] = {}
+        for m, measure in enumerate(MEASURES):
+            weeks = np.flatnonzero(mask[i, m])
+            if weeks.size:
+                cells[measure] = {
+                    "weeks": weeks.tolist(),
+                    "old": old[i, m, weeks].tolist(),
+                    "new": new[i, m, weeks].tolist(),
+                }
+        own = item_causes.get(item.pk)
+        changes.append(
+            MpsItemChange(
+                revision=revision,
+                item=item,
+                cells=cells,
+                cell_count=int(mask[i].sum()),
+                causes=[c.as_json() for c in own] if own else revision_causes,
+            )
+        )
+        short = np.flatnonzero(pab[i] < 0)
+        plans.append(
+            MpsItemPlan(
+                item=item,
+                revision=revision,
+                first_week=window.first_week,
+                values={m: new[i, k].tolist() for k, m in enumerate(MEASURES)},
+                shortage=bool(short.size),
+                first_shortage_week=window.first_week + timedelta(weeks=int(short[0])) if short.size else None,
+                below_safety_stock=bool((pab[i] < item.safety_stock - 1e-9).any()),
+            )
+        )
+    MpsItemChange.objects.bulk_create(changes, batch_size=2000)
+    MpsItemPlan.objects.bulk_create(
+        plans,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["item"],
+        update_fields=["revision", "first_week", "values", "shortage", "first_shortage_week", "below_safety_stock"],
+    )
+    return revision
+
+
+def request_replan(
+    products: Iterable[Product | int] | None = None, *, requested_by: Any = None, cause: Cause | None = None
+) -> Job:
+    """Queue a replan (the page and the API answer at once and poll the job)."""
+    ids = _product_ids(products)
+    who = getattr(requested_by, "username", "") if requested_by is not None else ""
+    cause = cause or Cause(MpsRevision.Trigger.MANUAL, f"user:{who}", f"Replan requested by {who or 'the system'}")
+    scope = "all" if ids is None else ",".join(map(str, ids))
+    return jobs.enqueue(
+        "production.replan",
+        {"products": ids, "cause": cause.as_json()},
+        requested_by=requested_by,
+        coalesce_key=f"replan:{scope}"[:120],
+    )
+
+
+def replan_job(job: Job) -> dict[str, Any]:
+    """The work of a queued replan job; reports progress on the job row as it goes."""
+    payload = job.payload
+    cause = Cause(**{k: payload["cause"][k] for k in ("type", "ref", "label")})
+    outcome = regenerate_mps(
+        payload.get("products"),
+        cause=cause,
+        requested_by=job.requested_by,
+        progress=lambda percent, message: jobs.report(job, percent, message),
+    )
+    result = {
+        "revision": outcome.revision.number if outcome.revision else None,
+        "items_planned": outcome.items_planned,
+        "items_changed": outcome.items_changed,
+        "cells_changed": outcome.cells_changed,
+        "alerts_raised": len(outcome.alerts.raised),
+        "alerts_resolved": len(outcome.alerts.resolved),
+    }
+    message = (
+        f"Revision {result['revision']}: {outcome.items_changed:,} items, {outcome.cells_changed:,} cells changed"
+        if outcome.revision
+        else f"No change: {outcome.items_planned:,} items planned, the published plan stands"
+    )
+    jobs.finish(job, result, message)
+    return result
+
+
+# --- Production master data -------------------------------------------------------------------------------
+
+
+def create_resource(*, plant: Any, code: str, name: str, weekly_capacity: float) -> Resource:
+    resource = Resource(plant=plant, code=code, name=name, weekly_capacity=weekly_capacity)
+    resource.full_clean()
+    resource.save()
+    return resource
+
+
+@transaction.atomic
+def set_bill_of_capacity(rows: Iterable[tuple[int, int, float, float]]) -> int:
+    """(product id, resource id, run hours per unit, setup hours per lot) rows, replacing existing lines."""
+    lines = [
+        BillOfCapacity(product_id=p, resource_id=r, run_hours_per_unit=run, setup_hours_per_lot=setup)
+        for p, r, run, setup in rows
+    ]
+    for row, line in enumerate(lines, start=1):
+        if line.run_hours_per_unit < 0 or line.setup_hours_per_lot < 0:
+            raise InputError("hours", "must be zero or more", row=row)
+    BillOfCapacity.objects.bulk_create(
+        lines,
+        batch_size=5000,
+        update_conflicts=True,
+        unique_fields=["product", "resource"],
+        update_fields=["run_hours_per_unit", "setup_hours_per_lot"],
+    )
+    return len(lines)
+
+
+@transaction.atomic
+def create_mps_items(items: Sequence[MpsItem]) -> int:
+    """Create MPS items in bulk after validating each (row numbers count from 1).
+
+    Field checks run here without queries; the rules across fields are database constraints (a bulk insert
+    that breaks one fails whole).
+    """
+    for row, item in enumerate(items, start=1):
+        try:
+            item.clean_fields(exclude=["product", "plant"])
+        except ValidationError as exc:
+            field_name, messages = next(iter(exc.message_dict.items()))
+            raise InputError(field_name, messages[0], row=row) from exc
+    MpsItem.objects.bulk_create(items, batch_size=5000)
+    return len(items)
+
+
+@transaction.atomic
+def add_scheduled_receipts(receipts: Sequence[ScheduledReceipt]) -> int:
+    ScheduledReceipt.objects.bulk_create(receipts, batch_size=5000)
+    return len(receipts)
+
+
+def update_resource(resource: Resource, **changes: Any) -> Resource:
+    for name, value in changes.items():
+        setattr(resource, name, value)
+    resource.full_clean()
+    resource.save(update_fields=list(changes))
+    return resource

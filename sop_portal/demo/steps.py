@@ -1,0 +1,35 @@
+"""The seed_demo steps, in order.
+
+A later issue adds its demo data (campaigns, capacities, returns) by writing one function
+`seed_x(run: SeedRun) -> list[Outcome]` in its own small module and appending it to STEPS. Each step is
+idempotent on its own: it looks its rows up by natural key and creates only what is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import transaction
+
+from . import company, mps, people, sites, weekly
+from .run import Login, Outcome, SeedOptions, SeedRun
+
+Step = Callable[[SeedRun], list[Outcome]]
+
+STEPS: list[Step] = [
+    sites.seed_sites,
+    company.seed_products,
+    weekly.seed_demand,
+    people.seed_people,
+    mps.seed_mps,
+]
+
+
+def seed_demo(options: SeedOptions, steps: list[Step] | None = None) -> tuple[list[Outcome], list[Login]]:
+    """Run the steps in one transaction: a failing step leaves the database as it was."""
+    run = SeedRun(options)
+    outcomes: list[Outcome] = []
+    with transaction.atomic():
+        for step in STEPS if steps is None else steps:
+            outcomes.extend(step(run))
+    return outcomes, run.logins
