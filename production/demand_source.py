@@ -1,8 +1,4 @@
-"""The demand the MPS plans for, per product and week.
-
-Today the baseline forecast; the campaigns issue replaces this with consensus demand (baseline + uplifts of
-the campaigns that count), keeping every caller unchanged.
-"""
+"""The demand the MPS plans for, per product and week: consensus demand (baseline + counted campaigns)."""
 
 from __future__ import annotations
 
@@ -11,8 +7,8 @@ from datetime import date
 
 import numpy as np
 
-from sop_portal.masterdata.series import baseline_forecast
+from campaigns.consensus import consensus_for
 
 
 def product_demand(product_ids: Sequence[int], first_week: date, weeks: int) -> np.ndarray:
-    return baseline_forecast(product_ids, first_week, weeks)
+    return consensus_for(product_ids, first_week, weeks).demand

@@ -101,6 +101,7 @@ def regenerate_mps(
     requested_by: Any = None,
     item_causes: Mapping[int, Sequence[Cause]] | None = None,
     progress: Callable[[int, str], None] = _no_progress,
+    on_publish: Callable[[ReplanOutcome], None] | None = None,
 ) -> ReplanOutcome:
     """Replan `products` (all when None); publish a revision holding only the changed cells, if any.
 
@@ -109,7 +110,8 @@ def regenerate_mps(
     (item id → causes) names, line by line, what moved each item; items not in it carry the revision's causes.
 
     The engine runs before the publishing transaction (so `progress` can be reported meanwhile); an input
-    that changes in between triggers its own replan through the outbox.
+    that changes in between triggers its own replan through the outbox. `on_publish` runs inside the
+    publishing transaction (also when nothing changed), so a caller can record the outcome atomically with it.
     """
     causes = [cause] if isinstance(cause, Cause) else list(cause)
     if not causes:
@@ -119,12 +121,18 @@ def regenerate_mps(
     query = MpsItem.objects.select_related("product", "plant").order_by("pk")
     items = list(query if ids is None else query.filter(product_id__in=ids))
     if not items:
-        return ReplanOutcome(revision=None, items_planned=0)
+        outcome = ReplanOutcome(revision=None, items_planned=0)
+        if on_publish is not None:
+            on_publish(outcome)
+        return outcome
     progress(10, f"Planning {len(items):,} items over {window.weeks} weeks")
     new = _new_plans(items, window)
     progress(60, "Comparing with the published plan")
     with transaction.atomic():
-        return _publish_changes(items, new, window, ids, causes, requested_by, item_causes or {}, progress)
+        outcome = _publish_changes(items, new, window, ids, causes, requested_by, item_causes or {}, progress)
+        if on_publish is not None:
+            on_publish(outcome)
+        return outcome
 
 
 def _publish_changes(

@@ -213,10 +213,17 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600)
 # Longer than any task, so Redis never re-delivers a message that is still being worked on.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TIMEZONE = TIME_ZONE
+# A worker that claimed a job must show a sign of life within this many seconds, or another may take it over.
+JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 60)
+# Campaign edits wait this long for more edits before the pipeline runs, so a burst becomes one revision.
+PIPELINE_DEBOUNCE_SECONDS = float(os.environ.get("PIPELINE_DEBOUNCE_SECONDS", "0.15"))
+# ...but never longer than this after the first edit of the burst.
+PIPELINE_MAX_WAIT_SECONDS = float(os.environ.get("PIPELINE_MAX_WAIT_SECONDS", "2"))
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "record-heartbeat": {"task": "sop_portal.health.heartbeat", "schedule": 60.0},
     # The outbox sweeper: jobs whose message was lost or whose worker died are sent again.
     "sweep-jobs": {"task": "sop_portal.jobs.tasks.sweep_jobs", "schedule": 30.0},
+    "advance-campaigns": {"task": "campaigns.tasks.advance_campaigns", "schedule": 3600.0},
 }
 
 # --- REST API --------------------------------------------------------------------------------------------

@@ -12,5 +12,6 @@ urlpatterns = [
     path("accounts/", include("sop_portal.organisation.urls")),
     path("api/", include("sop_portal.api_urls")),
     path("products/", include("sop_portal.masterdata.urls")),
+    path("mps/", include("production.urls")),
     path("", include("sop_portal.dashboard.urls")),
 ]

@@ -32,16 +32,14 @@ def start() -> int:
 
 
 def _stop_servers() -> None:
-    postgres.stop()
-    redis.stop()
+    stopped = [name for name, stop in (("PostgreSQL", postgres.stop), ("Redis", redis.stop)) if stop()]
+    _say(f"Stopped {' and '.join(stopped)}." if stopped else "Nothing was running.")
 
 
 def stop() -> int:
     still_used_by = leases.release(leases.MANUAL, _stop_servers)
     if still_used_by:
         _say(f"Still in use by pytest (pid {', '.join(map(str, still_used_by))}): the last session stops them.")
-    else:
-        _say("PostgreSQL and Redis stopped.")
     return 0
 
 

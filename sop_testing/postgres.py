@@ -84,9 +84,11 @@ def ensure_running(port: int | None = None) -> int:
 
 
 def _initialise(binaries: Path) -> None:
-    major = binaries.parent.name
+    # "initdb (PostgreSQL) 15.14" → "15", as PG_VERSION in a data directory made by that version says.
+    version = run_as("postgres", [str(binaries / "initdb"), "--version"]).stdout
+    major = re.findall(r"\d+", version)[:1]
     version_file = DATA / "PG_VERSION"
-    if version_file.exists() and version_file.read_text().strip() == major:
+    if version_file.exists() and [version_file.read_text().strip()] == major:
         return
     # A half-made or other-version cluster: the data is disposable, start afresh.
     shutil.rmtree(DATA, ignore_errors=True)

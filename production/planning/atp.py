@@ -15,7 +15,7 @@ period can cover, the look-ahead cumulative ATP is min(C_t - D_t, C_{t+1} - D_{t
 period-to-period difference. With nothing short (D = 0) this is the familiar "smallest later cumulative".
 
 Cumulative ATP is the running total of the ATP row as reported (with or without look-ahead).
-Arrays here are (periods, products).
+Arrays here are (periods, products); the engine passes uncommitted supply = MPS + scheduled receipts - orders.
 """
 
 from __future__ import annotations
@@ -23,23 +23,14 @@ from __future__ import annotations
 import numpy as np
 
 
-def available_to_promise(
-    supply: np.ndarray, customer_orders: np.ndarray, on_hand: np.ndarray, lookahead: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(ATP, cumulative ATP) from supply = MPS + scheduled receipts; `lookahead` (products,) picks the rule."""
-    receipt = supply > 0
-    uncommitted = supply - customer_orders
-    return cumulative_atp(discrete_atp(uncommitted, receipt, on_hand), lookahead)
-
-
 def discrete_atp(uncommitted: np.ndarray, receipt: np.ndarray, on_hand: np.ndarray) -> np.ndarray:
-    """Discrete ATP without look-ahead; `uncommitted` is supply - customer orders, `receipt` where supply > 0."""
+    """Discrete ATP without look-ahead, written over `uncommitted` (supply - customer orders, a scratch copy);
+    `receipt` marks the periods with supply."""
     periods, products = uncommitted.shape
-    atp = np.empty_like(uncommitted)
     if periods == 0:
-        return atp
+        return uncommitted
     receipt = receipt.copy()
-    receipt[0] = True
+    receipt[0] = True  # period 1 always gets an ATP figure
     not_receipt = ~receipt
     stretch = np.zeros(products)
     # walk back from the horizon, summing each receipt's stretch of orders up to the next receipt
@@ -47,13 +38,13 @@ def discrete_atp(uncommitted: np.ndarray, receipt: np.ndarray, on_hand: np.ndarr
         stretch += uncommitted[t]
         if t == 0:
             stretch += on_hand
-        np.multiply(stretch, receipt[t], out=atp[t])
+        np.multiply(stretch, receipt[t], out=uncommitted[t])
         stretch *= not_receipt[t]
-    return atp
+    return uncommitted
 
 
 def cumulative_atp(discrete: np.ndarray, lookahead: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(ATP, cumulative ATP); look-ahead only for the items flagged in `lookahead`.
+    """(ATP, cumulative ATP); look-ahead only for the items flagged in `lookahead`. Reuses `discrete`'s memory.
 
     An item without look-ahead is given D = C, which makes the closed form return C itself, so both rules run
     through the same two passes.
@@ -63,19 +54,19 @@ def cumulative_atp(discrete: np.ndarray, lookahead: np.ndarray) -> tuple[np.ndar
     never_covered = np.where(lookahead, 0.0, np.inf)
     cumulative = np.zeros(products)
     short = np.zeros(products)
-    shortfall = np.empty_like(discrete)
     headroom = np.empty_like(discrete)
     for t in range(periods):
         cumulative += discrete[t]
         short += never_covered
         np.minimum(short, cumulative, out=short)
-        shortfall[t] = short
         np.subtract(cumulative, short, out=headroom[t])
-    covered = np.empty_like(discrete)
+        discrete[t] = short  # the discrete row is not needed again: keep the shortfall D there
+    shortfall, covered = discrete, headroom
     lowest = np.full(products, np.inf)
     for t in range(periods - 1, -1, -1):
         np.minimum(lowest, headroom[t], out=lowest)
         np.add(lowest, shortfall[t], out=covered[t])
-    atp = covered.copy()
-    atp[1:] -= covered[:-1]
+    atp = shortfall
+    atp[0] = covered[0]
+    np.subtract(covered[1:], covered[:-1], out=atp[1:])
     return atp, covered

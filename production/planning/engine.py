@@ -17,12 +17,12 @@ from .demand import gross_requirements
 from .inputs import AtpRule, LotRule, MpsBatch
 from .lot_sizing import LotSizer, poq_cover
 from .netting import plannable_periods, project_available, release_dates
-from .rccp import item_load, overload, resource_load
+from .rccp import rough_cut_capacity
 
 
 @dataclass(frozen=True)
 class MpsResult:
-    # (products, periods)
+    # (products, periods); some are transposed views of period-major arrays (not C-contiguous)
     gross_requirements: np.ndarray
     projected_available: np.ndarray
     planned_receipts: np.ndarray  # new MPS receipts only
@@ -38,6 +38,7 @@ class MpsResult:
 
 
 def run_mps(batch: MpsBatch) -> MpsResult:
+    products, periods = batch.products, batch.periods
     gross = gross_requirements(
         batch.forecast,
         batch.customer_orders,
@@ -45,9 +46,11 @@ def run_mps(batch: MpsBatch) -> MpsResult:
         batch.demand_outside_dtf,
         batch.demand_time_fence,
     )
-    flow = batch.scheduled_receipts + batch.firm_planned_orders
-    flow -= gross
-    flow_by_period = np.ascontiguousarray(flow.T)
+    # The sequential parts work on (periods, products) rows; what comes out of them is returned as transposed
+    # views where a copy is not needed (fresh memory costs page faults as well as the copy).
+    scratch = batch.scheduled_receipts + batch.firm_planned_orders
+    scratch -= gross
+    flow = scratch.T.copy()
     sizer = LotSizer(
         batch.lot_rule,
         batch.lot_qty,
@@ -55,26 +58,30 @@ def run_mps(batch: MpsBatch) -> MpsResult:
         batch.min_lot,
         batch.lot_multiple,
         batch.max_lot,
+        cover=poq_cover(flow, batch.poq_periods, batch.lot_rule == LotRule.PERIOD_ORDER_QUANTITY),
     )
-    cover = poq_cover(flow_by_period, batch.poq_periods, batch.lot_rule == LotRule.PERIOD_ORDER_QUANTITY)
-    plannable = plannable_periods(batch.periods, batch.planning_time_fence, batch.lead_time, batch.horizon)
-    receipts, available = project_available(flow_by_period, batch.on_hand, batch.safety_stock, plannable, sizer, cover)
-    planned = np.ascontiguousarray(receipts.T)
-    mps = planned + batch.firm_planned_orders
-    supply = mps + batch.scheduled_receipts
-    uncommitted = supply - batch.customer_orders
-    discrete = discrete_atp(np.ascontiguousarray(uncommitted.T), np.ascontiguousarray((supply > 0).T), batch.on_hand)
-    atp, cumulative = cumulative_atp(discrete, batch.atp_rule == AtpRule.DISCRETE_LOOKAHEAD)
-    load = item_load(mps, batch.run_per_unit, batch.setup_per_lot)
+    plannable = plannable_periods(periods, batch.planning_time_fence, batch.lead_time, batch.horizon)
+    receipts, available = project_available(flow, batch.on_hand, batch.safety_stock, plannable, sizer)
+    mps = receipts.T.copy()
+    mps += batch.firm_planned_orders
+    supply = np.add(mps, batch.scheduled_receipts, out=scratch)
+    receipt = np.ascontiguousarray((supply > 0).T)
+    supply -= batch.customer_orders
+    uncommitted = flow  # the netting is done with it
+    np.copyto(uncommitted, supply.T)
+    atp, cumulative = cumulative_atp(
+        discrete_atp(uncommitted, receipt, batch.on_hand), batch.atp_rule == AtpRule.DISCRETE_LOOKAHEAD
+    )
+    load, excess, total = rough_cut_capacity(mps, batch.run_per_unit, batch.setup_per_lot, batch.capacity)
     return MpsResult(
         gross_requirements=gross,
-        projected_available=np.ascontiguousarray(available.T),
-        planned_receipts=planned,
+        projected_available=available.T,
+        planned_receipts=receipts.T,
         mps=mps,
         mps_release=release_dates(mps, batch.lead_time),
-        atp=np.ascontiguousarray(atp.T),
-        cumulative_atp=np.ascontiguousarray(cumulative.T),
+        atp=atp.T,
+        cumulative_atp=cumulative.T,
         load=load,
-        overload=overload(load, batch.capacity),
-        resource_load=resource_load(mps, batch.run_per_unit, batch.setup_per_lot),
+        overload=excess,
+        resource_load=total,
     )

@@ -24,11 +24,12 @@ ROUNDING_TOLERANCE = 1e-9
 
 
 def poq_cover(flow: np.ndarray, poq_periods: np.ndarray, is_poq: np.ndarray) -> np.ndarray | None:
-    """(periods, products) extra quantity a POQ receipt in period t adds on top of period t's own net requirement.
+    """(periods, POQ items) extra quantity a POQ receipt in period t adds on top of period t's net requirement.
 
-    `flow` is scheduled receipts + firm planned orders - gross requirements, (periods, products). With F the
-    running total of flow, projected available in period k >= t without new receipts is PAB_t + F_k - F_t, so
-    covering periods t..t+P-1 needs F_t - min(F_t..F_{t+P-1}) more than period t alone.
+    Columns are the POQ items in product order (None when there are none). `flow` is scheduled receipts + firm
+    planned orders - gross requirements, (periods, products). With F the running total of flow, projected
+    available in period k >= t without new receipts is PAB_t + F_k - F_t, so covering periods t..t+P-1 needs
+    F_t - min(F_t..F_{t+P-1}) more than period t alone.
     """
     columns = np.flatnonzero(is_poq)
     if columns.size == 0:
@@ -39,13 +40,14 @@ def poq_cover(flow: np.ndarray, poq_periods: np.ndarray, is_poq: np.ndarray) -> 
         running[t] += running[t - 1]
     window = poq_periods[columns]
     lowest = running.copy()
+    ahead = np.empty_like(running)
     for j in range(1, min(int(window.max()), periods)):
         # only items whose window reaches j periods ahead take part at this offset
         excluded = np.where(window > j, 0.0, np.inf)
-        np.minimum(lowest[:-j], running[j:] + excluded, out=lowest[:-j])
-    cover = np.zeros_like(flow)
-    cover[:, columns] = running - lowest
-    return cover
+        np.add(running[j:], excluded, out=ahead[:-j])
+        np.minimum(lowest[:-j], ahead[:-j], out=lowest[:-j])
+    running -= lowest
+    return running
 
 
 class LotSizer:
@@ -59,7 +61,9 @@ class LotSizer:
         min_lot: np.ndarray,
         lot_multiple: np.ndarray,
         max_lot: np.ndarray,
+        cover: np.ndarray | None = None,
     ) -> None:
+        """`cover` is `poq_cover(...)` for the items whose rule is period order quantity."""
         self.is_fixed = (lot_rule == LotRule.FIXED) | (lot_rule == LotRule.EOQ)
         self.any_fixed = bool(self.is_fixed.any())
         self.lot = np.where(self.is_fixed, lot_qty, 1.0)
@@ -70,10 +74,15 @@ class LotSizer:
         self.lot_multiple = lot_multiple
         self.max_lot = max_lot
         self.any_max = bool(np.isfinite(max_lot).any())
+        self.poq_columns = np.flatnonzero(lot_rule == LotRule.PERIOD_ORDER_QUANTITY)
+        self.cover = cover
 
-    def size(self, net: np.ndarray, cover: np.ndarray | None) -> np.ndarray:
-        """Receipt quantity for every item as if each had net requirement `net` (callers mask who gets one)."""
-        qty = net + cover if cover is not None else net.copy()
+    def size(self, net: np.ndarray, period: int) -> np.ndarray:
+        """Receipt quantity in `period` (0-based) for every item as if each had net requirement `net`; callers
+        mask who actually gets one."""
+        qty = net.copy()
+        if self.cover is not None:
+            qty[self.poq_columns] += self.cover[period]
         if self.any_fixed:
             lots = np.ceil(qty / self.lot - ROUNDING_TOLERANCE)
             lots *= self.repeats

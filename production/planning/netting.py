@@ -35,11 +35,10 @@ def project_available(
     safety_stock: np.ndarray,
     plannable: np.ndarray,
     sizer: LotSizer,
-    cover: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Planned receipts and projected available, both (periods, products).
 
-    `flow` is scheduled receipts + firm planned orders - gross requirements; `cover` the POQ extra per period.
+    `flow` is scheduled receipts + firm planned orders - gross requirements.
     """
     periods, products = flow.shape
     receipts = np.zeros((periods, products))
@@ -52,7 +51,7 @@ def project_available(
         short = net > ROUNDING_TOLERANCE
         short &= plannable[t]
         if short.any():
-            qty = sizer.size(net, None if cover is None else cover[t])
+            qty = sizer.size(net, t)
             np.multiply(qty, short, out=receipts[t])
             pab += receipts[t]
         available[t] = pab
@@ -67,9 +66,8 @@ def release_dates(mps: np.ndarray, lead_time: np.ndarray) -> np.ndarray:
     """
     periods = mps.shape[1]
     release = np.zeros_like(mps)
-    for offset in np.unique(lead_time):
-        if offset >= periods:
-            continue
-        span = periods - int(offset)
-        np.copyto(release[:, :span], mps[:, int(offset) :], where=(lead_time == offset)[:, None])
+    for offset in np.unique(lead_time).tolist():
+        if offset < periods:
+            rows = np.flatnonzero(lead_time == offset)
+            release[rows, : periods - offset] = mps[rows, offset:]
     return release

@@ -12,21 +12,39 @@ from .models import Job
 log = logging.getLogger(__name__)
 
 
-def run_job(job_id: str, work: Callable[[Job], dict[str, Any]]) -> dict[str, Any] | None:
-    """Claim the job and run `work(job)`, which returns its result. None when there was nothing to do.
+class LeaseHeld(Exception):
+    """Another delivery holds the job; it may be a worker that died, so look again when the lease ends."""
 
-    `work` must be idempotent and commit its effect together with `services.finish` (pass the job to it), so
-    that a crash either leaves everything undone (the job is re-run after its lease) or everything done.
-    An exception marks the job failed with the error text shown to the planner, then propagates so Celery
-    can retry transient failures.
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"job leased for {seconds:.1f} s more")
+        self.seconds = seconds
+
+
+def run_job(job_id: str, work: Callable[[Job], dict[str, Any]]) -> dict[str, Any] | None:
+    """Claim the job and run `work(job)`, which returns its result. None when there is nothing to do.
+
+    `work` must be idempotent and commit its effects together with a record of them in the job, so that a
+    crash either leaves a step undone (the job is run again once its lease runs out) or done and recorded.
+    An exception marks the job failed with the error the planner sees, then propagates so Celery can retry
+    transient failures.
     """
     job = services.claim(job_id)
     if job is None:
-        log.info("job %s: already done or held by another worker", job_id)
+        remaining = services.lease_remaining(job_id)
+        if remaining is not None:
+            raise LeaseHeld(remaining)
+        log.info("job %s: already done", job_id)
         return None
     try:
-        result = work(job)
+        return work(job)
     except Exception as exc:
         services.fail(job, f"{type(exc).__name__}: {exc}")
         raise
-    return result
+
+
+def run_job_task(task: Any, job_id: str, work: Callable[[Job], dict[str, Any]]) -> dict[str, Any] | None:
+    """`run_job` for a bound Celery task: a held lease becomes a retry just after it ends."""
+    try:
+        return run_job(job_id, work)
+    except LeaseHeld as held:
+        raise task.retry(countdown=held.seconds + 0.5, max_retries=None) from held

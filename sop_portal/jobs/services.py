@@ -8,29 +8,38 @@ from importlib import import_module
 from typing import Any
 
 from celery import current_app
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import Job
 
-LEASE = timedelta(seconds=90)
+def lease() -> timedelta:
+    """How long a claimed job stays a worker's without a sign of life (progress renews it)."""
+    return timedelta(seconds=settings.JOB_LEASE_SECONDS)
 # kind → Celery task name; apps register their kinds at import time of their tasks module.
 TASKS: dict[str, str] = {
     "production.replan": "production.tasks.run_replan",
+    "campaigns.pipeline": "campaigns.tasks.run_pipeline",
 }
 
 
-def _send(job_id: str, kind: str) -> None:
+def _send(job_id: str, kind: str, countdown: float = 0) -> None:
     name = TASKS[kind]
     # Celery discovers task modules lazily (in the worker); the web process imports the one it needs.
     import_module(name.rsplit(".", 1)[0])
     # Through the registered task (not send_task) so that embedded mode (no Redis) runs it eagerly.
-    current_app.tasks[name].apply_async(args=[job_id])
+    current_app.tasks[name].apply_async(args=[job_id], countdown=countdown or None)
 
 
 def enqueue(
-    kind: str, payload: dict[str, Any] | None = None, *, requested_by: Any = None, coalesce_key: str = ""
+    kind: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    requested_by: Any = None,
+    coalesce_key: str = "",
+    countdown: float = 0,
 ) -> Job:
     """Write the job row now and send the task when the surrounding transaction commits.
 
@@ -45,7 +54,7 @@ def enqueue(
         pending = Job.objects.select_for_update().filter(coalesce_key=coalesce_key, status=Job.Status.QUEUED).first()
         if pending is not None:
             pending.payload = merge_payload(pending.payload, payload)
-            pending.save(update_fields=["payload"])
+            pending.save(update_fields=["payload", "updated"])
             return pending
     try:
         with transaction.atomic():
@@ -76,17 +85,25 @@ def claim(job_id: str) -> Job | None:
     ).update(
         status=Job.Status.RUNNING,
         attempts=F("attempts") + 1,
-        lease_until=now + LEASE,
+        lease_until=now + lease(),
         started=now,
         message="Started",
     )
     return Job.objects.get(pk=job_id) if taken else None
 
 
+def lease_remaining(job_id: str) -> float | None:
+    """Seconds until a running job's lease runs out; None when it is not running."""
+    until = Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).values_list("lease_until", flat=True).first()
+    if until is None:
+        return None
+    return max((until - timezone.now()).total_seconds(), 0.0)
+
+
 def report(job: Job, progress: int, message: str) -> None:
     """Progress for the page that polls the job; renews the lease. Committed at once, outside the work."""
     Job.objects.filter(pk=job.pk).update(
-        progress=max(0, min(progress, 100)), message=message[:300], lease_until=timezone.now() + LEASE
+        progress=max(0, min(progress, 100)), message=message[:300], lease_until=timezone.now() + lease()
     )
 
 

@@ -46,6 +46,10 @@ CAPABILITIES: dict[str, Capability] = {
             "forecast.edit", {d.SALES, d.MARKETING, d.OPERATIONS}, Role.PLANNER, "Change the baseline forecast"
         ),
         _cap("organisation.manage", d.ALL, Role.ADMIN, "Manage members of one's own departments"),
+        _cap("campaigns.plan", {d.MARKETING, d.SALES}, Role.PLANNER, "Create, edit, submit and cancel campaigns"),
+        _cap(
+            "campaigns.approve", {d.SALES, d.OPERATIONS}, Role.APPROVER, "Approve or reject proposed campaigns"
+        ),
         _cap("mps.replan", {d.OPERATIONS}, Role.PLANNER, "Replan the master production schedule"),
         _cap("mps.edit", {d.OPERATIONS}, Role.PLANNER, "Change MPS parameters, resources and firm planned orders"),
     ]

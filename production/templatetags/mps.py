@@ -1,0 +1,27 @@
+"""Template filters for the MPS pages: ISO week labels and plan quantities."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import template
+
+from sop_portal.masterdata.weeks import week_label
+
+register = template.Library()
+
+
+@register.filter
+def week(value: date | None) -> str:
+    """A Monday as the planners' week label, 2027-W14 ("" for none)."""
+    return week_label(value) if isinstance(value, date) else ""
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """A ratio as a whole percentage: 1.0667 → "107%"."""
+    try:
+        return f"{float(value) * 100:,.0f}%"
+    except (TypeError, ValueError):
+        return ""
