@@ -6,7 +6,7 @@ predecessor, or through halo / cannibalisation in their family.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -33,7 +33,14 @@ class ProductConsensus:
     campaigns: dict[int, Campaign]
 
 
-def _lines_touching(product_ids: Sequence[int], first_week: date, weeks: int, statuses: Sequence[str]) -> list:
+def _lines_touching(
+    product_ids: Sequence[int],
+    first_week: date,
+    weeks: int,
+    statuses: Sequence[str],
+    include: Collection[int] = (),
+    exclude: Collection[int] = (),
+) -> list:
     families = set(Product.objects.filter(pk__in=product_ids).values_list("family_id", flat=True))
     window_end = first_week + timedelta(weeks=weeks)
     touching = (
@@ -41,8 +48,10 @@ def _lines_touching(product_ids: Sequence[int], first_week: date, weeks: int, st
         | Q(predecessor_id__in=product_ids)
         | (Q(product__family_id__in=families) & (Q(halo_pct__gt=0) | Q(cannibalisation_pct__gt=0)))
     )
+    counted = Q(campaign__status__in=statuses) | Q(campaign_id__in=list(include))
     return list(
-        CampaignProduct.objects.filter(touching, campaign__status__in=statuses)
+        CampaignProduct.objects.filter(touching, counted)
+        .exclude(campaign_id__in=list(exclude))
         # Dips and pre-buys reach a few weeks past the campaign dates: keep a margin of a year.
         .filter(
             campaign__end_date__gte=first_week - timedelta(weeks=52),
@@ -59,10 +68,15 @@ def consensus_for(
     weeks: int,
     *,
     statuses: Sequence[str] = COUNTING,
+    include: Collection[int] = (),
+    exclude: Collection[int] = (),
 ) -> ProductConsensus:
-    """Demand per product and week for `product_ids` (in that order), with each campaign's contribution."""
+    """Demand per product and week for `product_ids` (in that order), with each campaign's contribution.
+
+    `include` counts these campaigns whatever their status (a what-if), `exclude` leaves these out.
+    """
     requested = list(product_ids)
-    lines = _lines_touching(requested, first_week, weeks, statuses)
+    lines = _lines_touching(requested, first_week, weeks, statuses, include, exclude)
     extra = {line.product_id for line in lines} | {line.predecessor_id for line in lines if line.predecessor_id}
     universe = requested + sorted(extra - set(requested))
     row = {pid: i for i, pid in enumerate(universe)}

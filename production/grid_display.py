@@ -76,6 +76,8 @@ def block(grid: Grid, start: int) -> dict[str, Any]:
         "rows": rows,
         "first": grid.weeks[start] if weeks else "",
         "last": grid.weeks[stop - 1] if weeks else "",
+        "first_number": start + 1,
+        "last_number": stop,
         "block_number": start // BLOCK_WEEKS + 1,
         "block_count": max((total + BLOCK_WEEKS - 1) // BLOCK_WEEKS, 1),
         "previous": grid.weeks[start - BLOCK_WEEKS] if start >= BLOCK_WEEKS else None,

@@ -6,7 +6,7 @@ before the first week are past due: they land in the first week, where a planner
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -41,7 +41,10 @@ def _by_week(rows: Sequence[tuple[int, date, float]], row_of: dict[int, int], wi
     return out
 
 
-def build_batch(items: Sequence[MpsItem], window: PlanningWindow) -> MpsBatch:
+def build_batch(
+    items: Sequence[MpsItem], window: PlanningWindow, demand_of: Callable[[list[int]], np.ndarray] | None = None
+) -> MpsBatch:
+    """The engine's input for `items`; `demand_of(product ids)` replaces consensus demand (what-if runs)."""
     n, weeks = len(items), window.weeks
     item_row = {item.pk: i for i, item in enumerate(items)}
     product_ids = sorted({item.product_id for item in items})
@@ -49,7 +52,9 @@ def build_batch(items: Sequence[MpsItem], window: PlanningWindow) -> MpsBatch:
     share = np.array([item.demand_share for item in items])
     take = np.array([product_row[item.product_id] for item in items], dtype=np.int64)
 
-    demand = product_demand(product_ids, window.first_week, weeks)
+    demand = (
+        demand_of(product_ids) if demand_of is not None else product_demand(product_ids, window.first_week, weeks)
+    )
     orders = _by_week(
         list(
             CustomerOrder.objects.filter(

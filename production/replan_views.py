@@ -81,7 +81,7 @@ def _job_context(job: Job, item: MpsItem | None) -> dict[str, Any]:
         "revision_number": number,
         "revision_url": revision_url,
         "lines": lines,
-        "line_count": line_count,
+        "more_lines": line_count - len(lines),
         "scope": "all items" if products is None else f"{len(products)} product{'s' if len(products) != 1 else ''}",
         "poll_url": reverse("mps-job", args=[job.pk]) + (f"?item={item.pk}" if item else ""),
     }

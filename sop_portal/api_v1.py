@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from campaigns.api import CampaignViewSet
 from production.api import CapacityLoadViewSet, MpsItemViewSet, ReplanView, RevisionViewSet
 
 from .jobs.api import JobViewSet
@@ -14,6 +15,7 @@ router.register("departments", DepartmentViewSet, basename="department")
 router.register("families", FamilyViewSet, basename="family")
 router.register("products", ProductViewSet, basename="product")
 router.register("jobs", JobViewSet, basename="job")
+router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("mps/items", MpsItemViewSet, basename="mps-item")
 router.register("mps/revisions", RevisionViewSet, basename="mps-revision")
 router.register("mps/capacity", CapacityLoadViewSet, basename="mps-capacity")

@@ -15,9 +15,8 @@ Redis, SMTP, Chromium and workers when a test asks for them, so `pytest tests/pr
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 
 import pytest
 
@@ -32,29 +31,15 @@ pytest_plugins = [
 ]
 
 
-@contextlib.contextmanager
-def _environment(**values: str) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 @pytest.hookimpl(wrapper=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> Generator[None, None, None]:
     from . import postgres
 
-    values = {"REDIS_URL": ""}
-    if not os.environ.get("DATABASE_URL") and postgres.bindir() is not None:
-        values["DATABASE_URL"] = postgres.url(postgres.planned_port())
-        early_config.stash[postgres.PRIVATE] = True
-    with _environment(**values):
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("REDIS_URL", "")
+        if not os.environ.get("DATABASE_URL") and postgres.bindir() is not None:
+            environment.setenv("DATABASE_URL", postgres.url(postgres.planned_port()))
+            early_config.stash[postgres.PRIVATE] = True
         return (yield)
 
 

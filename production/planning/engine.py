@@ -38,7 +38,7 @@ class MpsResult:
 
 
 def run_mps(batch: MpsBatch) -> MpsResult:
-    products, periods = batch.products, batch.periods
+    periods = batch.periods
     gross = gross_requirements(
         batch.forecast,
         batch.customer_orders,

@@ -11,6 +11,7 @@ Rules (per item, mixed freely across a batch):
 
 Then the modifiers, in this order: raise to `min_lot`, round up to a multiple of `lot_multiple`, cap at
 `max_lot`. A cap after rounding may leave a quantity that is not a multiple; the contract puts the cap last.
+With the default `lot_multiple` of 1 every planned quantity is a whole number of units.
 """
 
 from __future__ import annotations

@@ -25,3 +25,12 @@ def percent(value: Any) -> str:
         return f"{float(value) * 100:,.0f}%"
     except (TypeError, ValueError):
         return ""
+
+
+@register.filter
+def units(value: Any) -> str:
+    """Whole units with thousands separators, rounded exactly as `DiffLine.text` rounds them."""
+    try:
+        return f"{float(value):,.0f}"
+    except (TypeError, ValueError):
+        return ""

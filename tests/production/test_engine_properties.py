@@ -138,3 +138,15 @@ def test_batch_results_equal_per_item_results(batch_items: list[dict[str, Any]])
     assert together == [simulate(one) for one in batch_items]
     for out, one in zip(together, batch_items, strict=True):
         assert all(len(out[key]) == one["periods"] for key in ("gross_requirements", "mps", "atp"))
+
+
+def test_an_empty_batch_plans_nothing() -> None:
+    one = {"periods": 3, "on_hand": 0, "forecast": [1, 2, 3], "customer_orders": [0, 0, 0]}
+    one["resources"] = {"Assembly": {"capacity": [5, 5, 5], "run_per_unit": 1}}
+    batch = parse_items([one], batch=True)
+    fields = {name: getattr(batch, name) for name in batch.__dataclass_fields__}
+    empty = type(batch)(**{name: v if name == "resource_names" else v[:0] for name, v in fields.items()})
+    result = run_mps(empty)
+    assert result.mps.shape == (0, 3)
+    assert result.load.shape == (0, 1, 3)
+    assert result.resource_load.tolist() == [[0, 0, 0]]
