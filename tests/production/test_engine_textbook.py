@@ -36,16 +36,17 @@ CONTRACT_EXAMPLE = {
     },
 }
 
-# Gross requirements 35 30 40 0 10 40 30 0 30 55 with 35 on hand and a one-week lead time: the lot-sizing data
-# set of Heizer & Render, Operations Management, MRP chapter (lot-for-lot, EOQ and POQ examples).
-HEIZER_GROSS = [35, 30, 40, 0, 10, 40, 30, 0, 30, 55]
+# Heizer & Render, Operations Management, ch. 14 "MRP and ERP", lot-sizing problem: 20 on hand, lead time 1 week,
+# setup $100, holding $1 per unit per week, gross requirements 0 50 0 10 40 20 30 5 (EOQ = 63). Worked solutions
+# for lot-for-lot and EOQ are published on scribd.com (document 520649393, "Gross Requirement Chap14 MRP and ERP").
+HEIZER_GROSS = [0, 50, 0, 10, 40, 20, 30, 5]
 
 
 def test_contract_example_fixed_lot_mps_and_atp() -> None:
     """The example item of docs/mps-simulate.md: the MPS/ATP example of Vollmann, Berry, Whybark & Jacobs,
-    Manufacturing Planning and Control for Supply Chain Management (5th ed.), ch. 6 "Master Production
-    Scheduling" (on hand 45, forecast 20/30, orders 23/15/8/4, lot 60). The book's figure was not at hand, so
-    the table was worked by hand. No DTF, so every period nets max(forecast, orders):
+    Manufacturing Planning and Control for Supply Chain Management, master production scheduling chapter (on
+    hand 45, forecast 20/30, orders 23/15/8/4, lot 60). The book's figure was not at hand to compare, so the
+    table was worked by hand. No DTF, so every period nets max(forecast, orders):
 
         period            1   2   3   4   5   6   7   8
         forecast         20  20  20  20  30  30  30  30
@@ -271,52 +272,53 @@ def test_planning_time_fence_leaves_shortage_visible_and_keeps_firm_planned_orde
 
 
 def test_lot_for_lot_with_lead_time_offset() -> None:
-    """Lot-for-lot on the Heizer & Render data (35 on hand, lead time 1). Worked by hand: every net requirement
-    is received in its own week and released one week earlier.
+    """Lot-for-lot on the Heizer & Render problem data; matches the published worked solution: receipts 30, 10,
+    40, 20, 30, 5 in weeks 2, 4-8, each released one week earlier.
 
-        week        1  2  3  4  5  6  7  8  9 10
-        gross      35 30 40  0 10 40 30  0 30 55
-        receipts    0 30 40  0 10 40 30  0 30 55
-        releases   30 40  0 10 40 30  0 30 55  0
-        PAB         0  0  0  0  0  0  0  0  0  0
+        week        1  2  3  4  5  6  7  8
+        gross       0 50  0 10 40 20 30  5
+        receipts    0 30  0 10 40 20 30  5
+        releases   30  0 10 40 20 30  5  0
+        PAB        20  0  0  0  0  0  0  0
     """
-    out = plan_one(item(HEIZER_GROSS, on_hand=35, lead_time=1))
-    assert out["mps"] == [0, 30, 40, 0, 10, 40, 30, 0, 30, 55]
-    assert out["mps_release"] == [30, 40, 0, 10, 40, 30, 0, 30, 55, 0]
-    assert out["projected_available"] == [0] * 10
+    out = plan_one(item(HEIZER_GROSS, on_hand=20, lead_time=1))
+    assert out["mps"] == [0, 30, 0, 10, 40, 20, 30, 5]
+    assert out["mps_release"] == [30, 0, 10, 40, 20, 30, 5, 0]
+    assert out["projected_available"] == [20, 0, 0, 0, 0, 0, 0, 0]
 
 
 def test_eoq_is_planned_as_a_fixed_lot() -> None:
-    """EOQ = 73 on the Heizer & Render data (35 on hand, lead time 1), treated as a fixed lot. Worked by hand:
+    """EOQ = 63 on the Heizer & Render problem data, planned as a fixed lot; matches the published worked
+    solution (projected on hand 20 33 33 23 46 26 59 54, holding cost 294):
 
-    week        1  2  3  4  5  6  7  8  9 10
-    gross      35 30 40  0 10 40 30  0 30 55
-    receipts    0 73  0  0 73  0 73  0  0 73    w2: 0-30; w5: 3-10; w7: 26-30; w10: 39-55
-    PAB         0 43  3  3 66 26 69 69 39 57
-    releases   73  0  0 73  0 73  0  0 73  0
+        week        1  2  3  4  5  6  7  8
+        gross       0 50  0 10 40 20 30  5
+        receipts    0 63  0  0 63  0 63  0    w2: 20-50; w5: 23-40; w7: 26-30
+        PAB        20 33 33 23 46 26 59 54
+        releases   63  0  0 63  0 63  0  0
     """
-    out = plan_one(item(HEIZER_GROSS, on_hand=35, lead_time=1, lot_rule={"type": "eoq", "qty": 73}))
-    assert out["mps"] == [0, 73, 0, 0, 73, 0, 73, 0, 0, 73]
-    assert out["projected_available"] == [0, 43, 3, 3, 66, 26, 69, 69, 39, 57]
-    assert out["mps_release"] == [73, 0, 0, 73, 0, 73, 0, 0, 73, 0]
+    out = plan_one(item(HEIZER_GROSS, on_hand=20, lead_time=1, lot_rule={"type": "eoq", "qty": 63}))
+    assert out["mps"] == [0, 63, 0, 0, 63, 0, 63, 0]
+    assert out["projected_available"] == [20, 33, 33, 23, 46, 26, 59, 54]
+    assert out["mps_release"] == [63, 0, 0, 63, 0, 63, 0, 0]
 
 
 def test_period_order_quantity_covers_the_next_p_periods() -> None:
-    """POQ of 3 weeks on the Heizer & Render data (35 on hand, lead time 1). Worked by hand, a receipt in the
-    first week with a net requirement covering that week and the next two:
+    """POQ on the Heizer & Render problem data: EOQ 63 / average use 20 a week = 3 weeks. Worked by hand, with
+    the receipt in the first week that has a net requirement, covering that week and the next two:
 
-        week        1  2  3  4  5  6  7  8  9 10
-        gross      35 30 40  0 10 40 30  0 30 55
-        receipts    0 70  0  0 80  0  0  0 85  0    30+40+0; 10+40+30; 30+55 (the window ends at week 10)
-        PAB         0 40  0  0 70 30  0  0 55  0
-        releases   70  0  0 80  0  0  0 85  0  0
+        week        1  2  3  4  5  6  7  8
+        gross       0 50  0 10 40 20 30  5
+        receipts    0 40  0  0 90  0  0  5    30+0+10; 40+20+30; 5 (the window ends at week 8)
+        PAB        20 10 10  0 50 30  0  0
+        releases   40  0  0 90  0  0  5  0
     """
     out = plan_one(
-        item(HEIZER_GROSS, on_hand=35, lead_time=1, lot_rule={"type": "period_order_quantity", "periods": 3})
+        item(HEIZER_GROSS, on_hand=20, lead_time=1, lot_rule={"type": "period_order_quantity", "periods": 3})
     )
-    assert out["mps"] == [0, 70, 0, 0, 80, 0, 0, 0, 85, 0]
-    assert out["projected_available"] == [0, 40, 0, 0, 70, 30, 0, 0, 55, 0]
-    assert out["mps_release"] == [70, 0, 0, 80, 0, 0, 0, 85, 0, 0]
+    assert out["mps"] == [0, 40, 0, 0, 90, 0, 0, 5]
+    assert out["projected_available"] == [20, 10, 10, 0, 50, 30, 0, 0]
+    assert out["mps_release"] == [40, 0, 0, 90, 0, 0, 5, 0]
 
 
 HIP_GROSS = [0, 0, 50, 0, 0, 35, 15, 0, 100, 0]
@@ -324,8 +326,9 @@ HIP_GROSS = [0, 0, 50, 0, 0, 35, 15, 0, 100, 0]
 
 def test_fixed_lot_repeats_whole_lots() -> None:
     """Heizer & Render, Operations Management, MRP chapter problem "Hip Replacements, Inc." (EOQ part): gross
-    requirements 0 0 50 0 0 35 15 0 100 0, nothing on hand, EOQ 32, lead time 1. Published solution: projected
-    on hand 0 0 14 14 14 11 28 28 24 24, planned order releases 64, 32, 32, 96 (two, one, one and three lots).
+    requirements 0 0 50 0 0 35 15 0 100 0, nothing on hand, EOQ 32, lead time 1. The worked solution published
+    on homeworklib.com (question 813594) has projected on hand 0 0 14 14 14 11 28 28 24 24 and planned order
+    releases 64, 32, 32, 96 (two, one, one and three lots), as here.
     """
     out = plan_one(item(HIP_GROSS, lead_time=1, lot_rule={"type": "eoq", "qty": 32}))
     assert out["projected_available"] == [0, 0, 14, 14, 14, 11, 28, 28, 24, 24]

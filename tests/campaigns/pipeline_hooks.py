@@ -1,0 +1,22 @@
+"""Loaded into a worker subprocess (`-I tests.campaigns.pipeline_hooks`) to crash it mid-pipeline on purpose.
+
+Adds a stage after the MPS revision that, the first time, touches SOP_TEST_PAUSE_FILE and then sleeps: the
+test SIGKILLs the worker while it sleeps, after the revision committed and before the pipeline finished.
+"""
+
+import os
+import time
+from pathlib import Path
+
+from campaigns import pipeline
+
+
+def pause_once(job, result):  # type: ignore[no-untyped-def]
+    marker = Path(os.environ["SOP_TEST_PAUSE_FILE"])
+    if not marker.exists():
+        marker.write_text(str(result.get("revision")))
+        time.sleep(120)
+    return {"paused": True}
+
+
+pipeline.STAGES.append(("test-pause", pause_once))
