@@ -98,7 +98,5 @@ def chart(grid: Grid) -> dict[str, Any]:
         "projected": grid.row(Measure.PROJECTED_AVAILABLE),
         "mps": grid.row(Measure.MPS),
         "safety_stock": [grid.safety_stock] * total,
-        "fences": [
-            {"label": name, "week": grid.weeks[k]} for name, k in (("DTF", dtf), ("PTF", ptf)) if k is not None
-        ],
+        "fences": [{"label": name, "week": grid.weeks[k]} for name, k in (("DTF", dtf), ("PTF", ptf)) if k is not None],
     }

@@ -22,7 +22,7 @@ from sop_portal.organisation.permissions import requires
 
 from . import services
 from .models import MpsItem
-from .views import render_part, diff_preview, htmx_target
+from .views import diff_preview, htmx_target, render_part
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from sop_portal.organisation.permissions import can, requires
 
 from . import grid_display, selectors, services
 from .forms import MpsItemFilterForm
-from .models import BillOfCapacity, MpsItem, MpsItemChange, MpsItemPlan, ResourceLoad
+from .models import BillOfCapacity, Measure, MpsItem, MpsItemChange, MpsItemPlan, ResourceLoad
 from .selectors import DiffLine
 
 PAGE_SIZE = 50
@@ -95,9 +95,14 @@ def item_list(request: HttpRequest) -> HttpResponse:
 # --- One item's MPS -----------------------------------------------------------------------------------------
 
 
+# A preview leads with what the plan did (MPS receipts, then projected available); inputs such as the forecast follow.
+PREVIEW_FIRST = {Measure.MPS.value: 0, Measure.PROJECTED_AVAILABLE.value: 1}
+
+
 def diff_preview(number: int, item_ids: list[int], limit: int = DIFF_PREVIEW_LINES) -> tuple[list[DiffLine], int]:
     """The first lines of what revision `number` changed for these items (against the one before), and how many."""
     lines = selectors.diff_lines(number - 1, number, item_ids)
+    lines.sort(key=lambda line: PREVIEW_FIRST.get(line.measure, 2))  # stable: weeks stay in order
     return lines[:limit], len(lines)
 
 
@@ -144,10 +149,13 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_object_or_404(selectors.items_exceptions_first().select_related("plan__revision"), pk=pk)
     grid = selectors.grid(item, services.planning_window())
     start = grid_display.block_start(grid, request.GET.get("from"))
-    context: dict[str, Any] = {"item": item, "plan": getattr(item, "plan", None), "grid": grid_display.block(grid, start)}
+    plan = getattr(item, "plan", None)
+    context: dict[str, Any] = {"item": item, "plan": plan, "grid": grid_display.block(grid, start)}
     target = htmx_target(request)
     if target == "mps-grid":
         return render_part(request, "production/_item_grid.html", context)
+    if target == "item-facts":
+        return render_part(request, "production/_item_facts.html", context)
     context.update(_item_plan(request, item, grid))
     if target is not None:
         return render_part(request, "production/_item_plan.html", context)

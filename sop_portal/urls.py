@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/", include("sop_portal.api_urls")),
     path("products/", include("sop_portal.masterdata.urls")),
     path("mps/", include("production.urls")),
+    path("campaigns/", include("campaigns.urls")),
     path("", include("sop_portal.dashboard.urls")),
 ]

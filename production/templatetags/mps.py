@@ -34,3 +34,13 @@ def units(value: Any) -> str:
         return f"{float(value):,.0f}"
     except (TypeError, ValueError):
         return ""
+
+
+@register.filter
+def upto(value: Any, places: int = 3) -> str:
+    """A small quantity with at most `places` decimals and no trailing zeros: 0.5, 0.007, 2."""
+    try:
+        formatted = f"{float(value):,.{int(places)}f}"
+    except (TypeError, ValueError):
+        return ""
+    return formatted.rstrip("0").rstrip(".") if "." in formatted else formatted

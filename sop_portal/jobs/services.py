@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from .models import Job
 
+
 def lease() -> timedelta:
     """How long a claimed job stays a worker's without a sign of life (progress renews it)."""
     return timedelta(seconds=settings.JOB_LEASE_SECONDS)

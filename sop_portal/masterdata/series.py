@@ -23,7 +23,7 @@ def _matrix(model: type[WeeklyQuantity], product_ids: Sequence[int], first_week:
     if not product_ids:
         return out
     table = model._meta.db_table
-    sql = f"SELECT product_id, week, quantity FROM {table} WHERE week >= %s AND week < %s"  # noqa: S608
+    sql = f"SELECT product_id, week, quantity FROM {table} WHERE week >= %s AND week < %s"
     params: list[object] = [first_week, first_week + timedelta(weeks=weeks)]
     if len(product_ids) <= IN_LIST_LIMIT:
         sql += f" AND product_id IN ({', '.join(['%s'] * len(product_ids))})"

@@ -22,9 +22,12 @@ def user_with(**roles: Role):
     [
         ({}, set()),
         ({"sales": Role.VIEWER}, {"portal.view"}),
-        ({"sales": Role.PLANNER}, {"portal.view", "forecast.edit"}),
+        ({"sales": Role.PLANNER}, {"portal.view", "forecast.edit", "campaigns.plan"}),
         ({"finance": Role.PLANNER}, {"portal.view", "products.edit"}),
-        ({"operations": Role.APPROVER}, {"portal.view", "products.edit", "forecast.edit", "mps.replan", "mps.edit"}),
+        (
+            {"operations": Role.APPROVER},
+            {"portal.view", "products.edit", "forecast.edit", "mps.replan", "mps.edit", "campaigns.approve"},
+        ),
         ({"warehouse": Role.ADMIN}, {"portal.view", "organisation.manage"}),
         (
             {"marketing": Role.VIEWER, "operations": Role.PLANNER},

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,9 @@ from production.planning.contract import simulate
 from production.planning.engine import MpsResult, run_mps
 from production.planning.parse import parse_items
 from production.planning.reference import run_mps_reference
+
+# Several hundred random plans per property: seconds each, so the module is marked slow.
+pytestmark = pytest.mark.slow
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 quantity = st.integers(0, 60).map(float) | st.sampled_from([0.0, 0.5, 12.5])
