@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from production.causes import Cause
 from production.services import ReplanOutcome, regenerate_mps
@@ -20,10 +22,16 @@ from sop_portal.jobs.models import Job
 
 from .models import PipelineEvent
 
-# Stages after the MPS revision: (name, callable(job, result) → dict stored under result["stages"][name]).
-# The warehouse-capacity and alert-digest issues append theirs here.
+# Stages after the MPS revision: callable(job, result) → dict stored under result["stages"][name]. They come
+# from settings.PIPELINE_STAGES (name → dotted path), so the worker loads them without import side effects;
+# STAGES holds extra ones registered in code (tests).
 Stage = Callable[[Job, dict[str, Any]], dict[str, Any]]
 STAGES: list[tuple[str, Stage]] = []
+
+
+def stages() -> list[tuple[str, Stage]]:
+    configured = [(name, import_string(path)) for name, path in settings.PIPELINE_STAGES.items()]
+    return configured + STAGES
 
 
 def causes_of(events: list[PipelineEvent]) -> tuple[list[Cause], dict[int, list[Cause]]]:
@@ -78,12 +86,12 @@ def run_pipeline(job: Job) -> dict[str, Any]:
             progress=lambda percent, message: jobs.report(job, min(percent, 80), message),
             on_publish=record,
         )
-    stages = result.setdefault("stages", {})
-    for name, stage in STAGES:
-        if name in stages:
+    done = result.setdefault("stages", {})
+    for name, stage in stages():
+        if name in done:
             continue
         with transaction.atomic():
-            stages[name] = stage(job, result)
+            done[name] = stage(job, result)
             _record(job, result)
     revision = result.get("revision")
     message = (

@@ -213,6 +213,8 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600)
 # Longer than any task, so Redis never re-delivers a message that is still being worked on.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TIMEZONE = TIME_ZONE
+# What runs after a campaign change's MPS revision, in order (name → function(job, result) → dict).
+PIPELINE_STAGES: dict[str, str] = {}
 # A worker that claimed a job must show a sign of life within this many seconds, or another may take it over.
 JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 60)
 # Campaign edits wait this long for more edits before the pipeline runs, so a burst becomes one revision.

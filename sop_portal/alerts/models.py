@@ -25,6 +25,9 @@ class Alert(models.Model):
         SHORTAGE = "shortage", "Supply shortage"
         BELOW_SAFETY_STOCK = "below_safety_stock", "Below safety stock"
         OVERLOAD = "overload", "Capacity overload"
+        WAREHOUSE_OVERLOAD = "warehouse_overload", "Warehouse capacity"
+        FILL_RATE = "fill_rate", "Order fill at risk"
+        RETURNS_ANOMALY = "returns_anomaly", "Return rate above baseline"
 
     key = models.CharField(max_length=200, help_text="The condition: one open alert per key")
     type = models.CharField(max_length=40, choices=Type.choices)
