@@ -17,12 +17,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from sop_portal.errors import InputError, StaleEdit
 from sop_portal.jobs.api import JobSerializer
 from sop_portal.masterdata.models import Product
-from sop_portal.masterdata.weeks import week_label
+from sop_portal.masterdata.weeks import parse_week, week_label
 
 from . import selectors, services
-from .models import MpsItem, MpsRevision, ResourceLoad
+from .models import FirmPlannedOrder, MpsItem, MpsRevision, ResourceLoad
 
 
 class MpsItemSerializer(serializers.ModelSerializer):
@@ -72,16 +73,82 @@ class MpsItemFilter(django_filters.FilterSet):
         return queryset.filter(plan__below_safety_stock=True)
 
 
+class MpsParametersSerializer(serializers.ModelSerializer):
+    version = serializers.IntegerField(required=False, help_text="Version you edited (or send If-Match)")
+
+    class Meta:
+        model = MpsItem
+        fields = [*services.MPS_ITEM_FIELDS, "version"]
+        extra_kwargs = {name: {"required": False} for name in services.MPS_ITEM_FIELDS}
+
+
+class FirmPlannedOrderSerializer(serializers.ModelSerializer):
+    week = serializers.CharField(help_text="ISO week, e.g. 2027-W14")
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = FirmPlannedOrder
+        fields = ["id", "week", "quantity", "note", "created_by", "created"]
+        read_only_fields = ["id", "created_by", "created"]
+
+    def to_representation(self, instance: FirmPlannedOrder) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["week"] = week_label(instance.week)
+        return data
+
+    def validate_week(self, value: str) -> Any:
+        try:
+            return parse_week(value)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
 class MpsItemViewSet(viewsets.ReadOnlyModelViewSet):
-    """MPS items, exceptions first (shortage, overload, below safety stock), each with its grid."""
+    """MPS items, exceptions first (shortage, overload, below safety stock), each with its grid.
+
+    PATCH changes planning parameters (If-Match / version, 409 when stale) and queues the item's replan.
+    """
 
     serializer_class = MpsItemSerializer
     filterset_class = MpsItemFilter
+    write_capability = "mps.edit"
     search_fields = ["product__sku", "product__name"]
     ordering_fields = ["product__sku", "plant__code"]
 
     def get_queryset(self) -> Any:
         return selectors.items_exceptions_first().select_related("plan__revision")
+
+    @extend_schema(request=MpsParametersSerializer, responses=MpsItemSerializer)
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        item = self.get_object()
+        body = MpsParametersSerializer(item, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        changes = {k: v for k, v in body.validated_data.items() if k != "version"}
+        header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
+        expected = int(header) if header.isdigit() else body.validated_data.get("version")
+        try:
+            services.update_mps_item(item, expected_version=expected, actor=request.user, **changes)
+        except StaleEdit as exc:
+            return Response({"detail": str(exc), "current_version": exc.current_version}, status=409)
+        except InputError as exc:
+            raise ValidationError({exc.field: exc.message}) from exc
+        return Response(self.get_serializer(self.get_queryset().get(pk=item.pk)).data)
+
+    @extend_schema(request=FirmPlannedOrderSerializer, responses=FirmPlannedOrderSerializer(many=True))
+    @action(detail=True, methods=["get", "post"], url_path="firm-planned-orders")
+    def firm_planned_orders(self, request: Request, pk: str | None = None) -> Response:
+        """The item's firm planned orders; POST adds one (and queues the item's replan)."""
+        item = self.get_object()
+        if request.method == "POST":
+            body = FirmPlannedOrderSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            try:
+                order = services.add_firm_planned_order(item, actor=request.user, **body.validated_data)
+            except InputError as exc:
+                raise ValidationError({exc.field: exc.message}) from exc
+            return Response(FirmPlannedOrderSerializer(order).data, status=status.HTTP_201_CREATED)
+        orders = item.firm_planned_orders.select_related("created_by").order_by("week")
+        return Response(FirmPlannedOrderSerializer(orders, many=True).data)
 
     @extend_schema(
         responses=inline_serializer(

@@ -13,17 +13,18 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from sop_portal.alerts.services import AlertOutcome
-from sop_portal.errors import InputError
+from sop_portal.errors import InputError, StaleEdit
 from sop_portal.jobs import services as jobs
 from sop_portal.jobs.models import Job
 from sop_portal.masterdata.models import Product
 from sop_portal.masterdata.services import today
-from sop_portal.masterdata.weeks import week_index, week_start
+from sop_portal.masterdata.weeks import week_index, week_label, week_start
 
 from . import plan_alerts, rough_cut
 from .causes import Cause
 from .models import (
     BillOfCapacity,
+    FirmPlannedOrder,
     Measure,
     MpsItem,
     MpsItemChange,
@@ -348,3 +349,59 @@ def update_resource(resource: Resource, **changes: Any) -> Resource:
     resource.full_clean()
     resource.save(update_fields=list(changes))
     return resource
+
+
+MPS_ITEM_FIELDS = (
+    "demand_share", "on_hand", "safety_stock", "lead_time", "demand_time_fence", "planning_time_fence",
+    "demand_inside_dtf", "demand_outside_dtf", "lot_rule", "lot_qty", "poq_periods", "fixed_lot_repeats",
+    "min_lot", "max_lot", "lot_multiple", "atp_rule",
+)  # fmt: skip
+
+
+@transaction.atomic
+def update_mps_item(item: MpsItem, *, expected_version: int | None, actor: Any = None, **changes: Any) -> MpsItem:
+    """Change an item's planning parameters (409 on a stale version) and queue its replan in the same
+    transaction, so the plan follows the parameters."""
+    current = MpsItem.objects.select_for_update().select_related("product").get(pk=item.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleEdit(f"MPS item {current}", current.version)
+    for name, value in changes.items():
+        if name not in MPS_ITEM_FIELDS:
+            raise InputError(name, "is not an MPS parameter")
+        setattr(current, name, value)
+    try:
+        current.full_clean(exclude=["product", "plant"], validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        name, messages = next(iter(exc.message_dict.items()))
+        raise InputError(name, messages[0]) from exc
+    # The database constraints again, in words a planner reads.
+    if current.lot_rule in ("fixed", "eoq") and not current.lot_qty:
+        raise InputError("lot_qty", f"a {current.lot_rule} lot rule needs a lot quantity above zero")
+    if current.max_lot is not None and current.max_lot < current.min_lot:
+        raise InputError("max_lot", "must be at least min_lot")
+    current.version += 1
+    current.save()
+    label = f"Planning parameters of {current} changed ({', '.join(sorted(changes))})"
+    request_replan([current.product_id], requested_by=actor, cause=Cause("parameters", f"item:{current.pk}", label))
+    return current
+
+
+@transaction.atomic
+def add_firm_planned_order(item: MpsItem, *, week: Any, quantity: float, note: str = "", actor: Any = None) -> Any:
+    if week != week_start(week):
+        raise InputError("week", "must be the Monday of an ISO week")
+    if quantity is None or quantity <= 0:
+        raise InputError("quantity", "must be more than zero")
+    order = FirmPlannedOrder.objects.create(
+        item=item, week=week, quantity=quantity, note=note, created_by=actor if getattr(actor, "pk", None) else None
+    )
+    label = f"Firm planned order {quantity:g} in {week_label(week)} for {item}"
+    request_replan([item.product_id], requested_by=actor, cause=Cause("parameters", f"fpo:{order.pk}", label))
+    return order
+
+
+@transaction.atomic
+def delete_firm_planned_order(order: Any, *, actor: Any = None) -> None:
+    item, label = order.item, f"Firm planned order {order.quantity:g} in {week_label(order.week)} removed"
+    order.delete()
+    request_replan([item.product_id], requested_by=actor, cause=Cause("parameters", f"item:{item.pk}", label))

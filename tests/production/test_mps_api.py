@@ -106,3 +106,37 @@ def test_replan_refuses_unknown_skus_and_viewers(item):
     viewer = client_for("viewer", operations=Role.VIEWER)
     assert viewer.post("/api/v1/mps/replan/", {}, format="json").status_code == 403
     assert Job.objects.count() == 0
+
+
+def test_parameter_change_needs_mps_edit_refuses_stale_and_replans(item, django_capture_on_commit_callbacks):
+    regenerate_mps(cause=Cause("manual", "t", "test"))
+    viewer = client_for("viewer", operations=Role.VIEWER)
+    assert viewer.patch(f"/api/v1/mps/items/{item.pk}/", {"lot_qty": 120}, format="json").status_code == 403
+    ops = client_for("ops", operations=Role.PLANNER)
+    with django_capture_on_commit_callbacks(execute=True):
+        changed = ops.patch(f"/api/v1/mps/items/{item.pk}/", {"lot_qty": 120}, format="json", HTTP_IF_MATCH='"1"')
+    assert changed.status_code == 200, changed.json()
+    assert changed.json()["version"] == 2
+    grid = ops.get(f"/api/v1/mps/items/{item.pk}/grid/").json()
+    assert grid["rows"]["mps"] == [0, 0, 120, 0, 0, 0, 120, 0]
+    stale = ops.patch(f"/api/v1/mps/items/{item.pk}/", {"lot_qty": 60}, format="json", HTTP_IF_MATCH='"1"')
+    assert (stale.status_code, stale.json()["current_version"]) == (409, 2)
+    bad = ops.patch(f"/api/v1/mps/items/{item.pk}/", {"lot_rule": "fixed", "lot_qty": 0}, format="json")
+    assert bad.status_code == 400
+    assert bad.json()["detail"] == "lot_qty: a fixed lot rule needs a lot quantity above zero"
+
+
+def test_firm_planned_order_is_added_and_planned(item, django_capture_on_commit_callbacks):
+    regenerate_mps(cause=Cause("manual", "t", "test"))
+    ops = client_for("ops", operations=Role.PLANNER)
+    bad = ops.post(f"/api/v1/mps/items/{item.pk}/firm-planned-orders/", {"week": "2027-W99", "quantity": 10})
+    assert bad.status_code == 400
+    assert bad.json()["detail"] == "week: '2027-W99': year 2027 has no week 99"
+    with django_capture_on_commit_callbacks(execute=True):
+        added = ops.post(f"/api/v1/mps/items/{item.pk}/firm-planned-orders/", {"week": "2027-W10", "quantity": 40})
+    assert added.status_code == 201
+    rows = ops.get(f"/api/v1/mps/items/{item.pk}/grid/").json()["rows"]
+    # 22 + 40 - 20 = 42 in week 2 carries the plan to week 5: the lot of week 3 is no longer needed.
+    assert rows["mps"][:5] == [0, 40, 0, 0, 60]
+    revision = ops.get("/api/v1/mps/revisions/").json()["results"][0]
+    assert revision["causes"][0]["label"] == "Firm planned order 40 in 2027-W10 for BEV-001 @ north"
