@@ -14,6 +14,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from sop_portal.api import expected_version
 from sop_portal.errors import InputError, StaleEdit
 from sop_portal.jobs.api import JobSerializer
 from sop_portal.masterdata.models import Product
@@ -78,17 +79,6 @@ class CampaignFilter(django_filters.FilterSet):
         fields = ["status", "type", "channel", "region", "owner_department", "sku"]
 
 
-def _expected_version(request: Request) -> int | None:
-    header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
-    raw = header or request.data.get("version")
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError({"version": "must be a whole number"}) from exc
-
-
 def _conflict(exc: StaleEdit) -> Response:
     return Response({"detail": str(exc), "current_version": exc.current_version}, status=status.HTTP_409_CONFLICT)
 
@@ -140,7 +130,7 @@ class CampaignViewSet(viewsets.ModelViewSet):
         lines = _lines([dict(line) for line in data.pop("lines")]) if "lines" in data else None
         try:
             campaign = services.update_campaign(
-                campaign, actor=request.user, expected_version=_expected_version(request), lines=lines, **data
+                campaign, actor=request.user, expected_version=expected_version(request), lines=lines, **data
             )
         except StaleEdit as exc:
             return _conflict(exc)
@@ -155,7 +145,7 @@ class CampaignViewSet(viewsets.ModelViewSet):
         try:
             with transaction.atomic():
                 campaign = services.transition(
-                    campaign, name, actor=request.user, expected_version=_expected_version(request),
+                    campaign, name, actor=request.user, expected_version=expected_version(request),
                     note=str(request.data.get("note", ""))[:300],
                 )  # fmt: skip
         except StaleEdit as exc:

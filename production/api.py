@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from sop_portal.api import expected_version
 from sop_portal.errors import InputError, StaleEdit
 from sop_portal.jobs.api import JobSerializer
 from sop_portal.masterdata.models import Product
@@ -124,10 +125,8 @@ class MpsItemViewSet(viewsets.ReadOnlyModelViewSet):
         body = MpsParametersSerializer(item, data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         changes = {k: v for k, v in body.validated_data.items() if k != "version"}
-        header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
-        expected = int(header) if header.isdigit() else body.validated_data.get("version")
         try:
-            services.update_mps_item(item, expected_version=expected, actor=request.user, **changes)
+            services.update_mps_item(item, expected_version=expected_version(request), actor=request.user, **changes)
         except StaleEdit as exc:
             return Response({"detail": str(exc), "current_version": exc.current_version}, status=409)
         except InputError as exc:

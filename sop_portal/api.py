@@ -24,3 +24,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             message = errors[0] if isinstance(errors, list) and errors else errors
             response.data = {"detail": f"{field}: {message}", "errors": response.data}
     return response
+
+
+def expected_version(request: Any) -> int | None:
+    """The version the client edited: `If-Match: "7"` or a `version` field; None means "don't check"."""
+    from rest_framework.exceptions import ValidationError
+
+    header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
+    raw = header or request.data.get("version")
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"version": "must be a whole number"}) from exc

@@ -17,6 +17,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from sop_portal.api import expected_version
 from sop_portal.errors import InputError, StaleEdit
 
 from . import services
@@ -89,18 +90,6 @@ class ProductFilter(django_filters.FilterSet):
         fields = ["family", "status", "unit", "sku_prefix"]
 
 
-def _expected_version(request: Request) -> int | None:
-    """The version the client edited: `If-Match: "7"` or a `version` field; None means "don't check"."""
-    header = request.headers.get("If-Match", "").strip().strip('W/').strip('"')
-    raw = header or request.data.get("version")
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except (TypeError, ValueError) as exc:
-        raise ValidationError({"version": "must be a whole number"}) from exc
-
-
 class ForecastWeekSerializer(serializers.Serializer):
     week = serializers.CharField(help_text="ISO week, e.g. 2027-W14")
     quantity = serializers.FloatField(min_value=0)
@@ -141,7 +130,7 @@ class ProductViewSet(viewsets.ModelViewSet):
         changes = dict(serializer.validated_data)
         changes.pop("version", None)
         try:
-            product = services.update_product(product, expected_version=_expected_version(request), **changes)
+            product = services.update_product(product, expected_version=expected_version(request), **changes)
         except StaleEdit as exc:
             return Response(
                 {"detail": str(exc), "current_version": exc.current_version}, status=status.HTTP_409_CONFLICT
