@@ -17,6 +17,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -88,7 +89,7 @@ def main() -> None:
     )
 
 
-def _approved_promotion():  # type: ignore[no-untyped-def]
+def _approved_promotion() -> tuple[Any, Any]:
     from campaigns import services
     from production.services import planning_window
     from sop_portal.masterdata.models import Product
@@ -122,7 +123,7 @@ def _wait_for_worker() -> None:
         time.sleep(0.05)
 
 
-def _one_edit(client, campaign_id: int, uplift: float) -> float:  # type: ignore[no-untyped-def]
+def _one_edit(client: Any, campaign_id: int, uplift: float) -> float:
     from campaigns.models import Campaign, PipelineEvent
     from sop_portal.jobs.models import Job
 
@@ -139,6 +140,8 @@ def _one_edit(client, campaign_id: int, uplift: float) -> float:  # type: ignore
     if response.status_code != 200:
         raise SystemExit(f"edit refused: {response.status_code} {response.content[:300]!r}")
     event = PipelineEvent.objects.filter(campaign_id=campaign_id).order_by("-pk").first()
+    if event is None or event.job_id is None:
+        raise SystemExit("the edit wrote no pipeline event")
     while True:
         job = Job.objects.filter(pk=event.job_id).values("status", "finished").first()
         if job and job["status"] in ("done", "failed"):

@@ -40,7 +40,7 @@ def _still_bursting(job_id: str) -> bool:
     age = (now - job["created"]).total_seconds()
     if quiet >= settings.PIPELINE_DEBOUNCE_SECONDS or age >= settings.PIPELINE_MAX_WAIT_SECONDS:
         return False
-    run_pipeline.apply_async(args=[job_id], countdown=settings.PIPELINE_DEBOUNCE_SECONDS - quiet)
+    run_pipeline.apply_async(args=(job_id,), countdown=settings.PIPELINE_DEBOUNCE_SECONDS - quiet)
     return True
 
 

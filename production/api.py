@@ -227,7 +227,7 @@ class RevisionViewSet(viewsets.ReadOnlyModelViewSet):
             product = get_object_or_404(Product, sku=sku)
             item_ids = list(MpsItem.objects.filter(product=product).values_list("pk", flat=True))
         lines = selectors.diff_lines(against, revision.number, item_ids)
-        page = self.paginate_queryset(lines)  # type: ignore[arg-type]
+        page: list[Any] = self.paginate_queryset(lines) or []  # type: ignore[arg-type]
         return self.get_paginated_response(DiffLineSerializer(page, many=True).data)
 
 

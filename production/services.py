@@ -205,7 +205,7 @@ def _publish(
     pab = new[:, MEASURES.index(Measure.PROJECTED_AVAILABLE)]
     for i in changed:
         item = items[i]
-        cells: dict[str, dict[str, list[float]]] = {}
+        cells: dict[str, dict[str, list[Any]]] = {}
         for m, measure in enumerate(MEASURES):
             weeks = np.flatnonzero(mask[i, m])
             if weeks.size:

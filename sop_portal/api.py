@@ -31,7 +31,7 @@ def expected_version(request: Any) -> int | None:
     from rest_framework.exceptions import ValidationError
 
     header = request.headers.get("If-Match", "").strip().removeprefix("W/").strip('"')
-    raw = header or request.data.get("version")
+    raw: Any = header or request.data.get("version")
     if raw in (None, ""):
         return None
     try:

@@ -57,7 +57,7 @@ def check_workers(timeout: float = 1.0) -> dict[str, Any]:
         replies = app.control.ping(timeout=timeout)
     except Exception as exc:
         return {"ok": False, "error": str(exc)[:200], "workers": []}
-    names = sorted(name for reply in replies for name in reply)
+    names = sorted(name for reply in replies or [] for name in reply)
     result: dict[str, Any] = {"ok": bool(names), "workers": names}
     beat = cache.get(HEARTBEAT_KEY)
     if beat is not None:

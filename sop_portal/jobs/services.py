@@ -31,7 +31,10 @@ def _send(job_id: str, kind: str, countdown: float = 0) -> None:
     # Celery discovers task modules lazily (in the worker); the web process imports the one it needs.
     import_module(name.rsplit(".", 1)[0])
     # Through the registered task (not send_task) so that embedded mode (no Redis) runs it eagerly.
-    current_app.tasks[name].apply_async(args=[job_id], countdown=countdown or None)
+    if countdown:
+        current_app.tasks[name].apply_async(args=(job_id,), countdown=countdown)
+    else:
+        current_app.tasks[name].apply_async(args=(job_id,))
 
 
 def enqueue(

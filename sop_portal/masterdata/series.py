@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 from django.db import connection
@@ -24,7 +25,7 @@ def _matrix(model: type[WeeklyQuantity], product_ids: Sequence[int], first_week:
         return out
     table = model._meta.db_table
     sql = f"SELECT product_id, week, quantity FROM {table} WHERE week >= %s AND week < %s"
-    params: list[object] = [first_week, first_week + timedelta(weeks=weeks)]
+    params: list[Any] = [first_week, first_week + timedelta(weeks=weeks)]
     if len(product_ids) <= IN_LIST_LIMIT:
         sql += f" AND product_id IN ({', '.join(['%s'] * len(product_ids))})"
         params.extend(product_ids)

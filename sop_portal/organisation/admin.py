@@ -50,5 +50,5 @@ class PortalUserAdmin(UserAdmin):
     def departments(self, user: object) -> str:
         return ", ".join(m.department.code for m in user.memberships.all())  # type: ignore[attr-defined]
 
-    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("memberships__department")

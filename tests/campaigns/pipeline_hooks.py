@@ -7,11 +7,12 @@ test SIGKILLs the worker while it sleeps, after the revision committed and befor
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 from campaigns import pipeline
 
 
-def pause_once(job, result):  # type: ignore[no-untyped-def]
+def pause_once(job: Any, result: dict[str, Any]) -> dict[str, Any]:
     marker = Path(os.environ["SOP_TEST_PAUSE_FILE"])
     if not marker.exists():
         marker.write_text(str(result.get("revision")))
