@@ -3,8 +3,8 @@
 A revision stores only the cells that changed against the previous one: for each changed item a JSON map
 measure → {"weeks": [offsets from the revision's first week], "old": [...], "new": [...]} (parallel lists are
 about half the size of a map per cell, and numpy writes them in one call). Folding the changes up to revision
-N rebuilds revision N exactly; folding those between A and B gives the diff of A against B. `MpsItemPlan` and `ResourceLoad` hold the
-latest plan for fast pages; they are a cache of the fold, never the record.
+N rebuilds revision N exactly; folding those between A and B gives the diff of A against B. `MpsItemPlan` and
+`ResourceLoad` hold the latest plan for fast pages; they are a cache of the fold, never the record.
 """
 
 from __future__ import annotations
