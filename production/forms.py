@@ -52,7 +52,7 @@ class MpsItemFilterForm(forms.Form):
         if exception == "shortage":
             items = items.filter(plan__shortage=True)
         elif exception == "overload":
-            items = items.filter(overload=True)
+            items = items.filter(Q(overload=True))  # annotated by selectors.items_exceptions_first
         elif exception == "below_safety_stock":
             items = items.filter(plan__below_safety_stock=True)
         if data.get("resource"):

@@ -263,6 +263,10 @@ def request_replan(
     )
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
 def replan_job(job: Job) -> dict[str, Any]:
     """The work of a queued replan job; reports progress on the job row as it goes."""
     payload = job.payload
@@ -282,9 +286,10 @@ def replan_job(job: Job) -> dict[str, Any]:
         "alerts_resolved": len(outcome.alerts.resolved),
     }
     message = (
-        f"Revision {result['revision']}: {outcome.items_changed:,} items, {outcome.cells_changed:,} cells changed"
+        f"Revision {result['revision']}: {_count(outcome.items_changed, 'item')}, "
+        f"{_count(outcome.cells_changed, 'cell')} changed"
         if outcome.revision
-        else f"No change: {outcome.items_planned:,} items planned, the published plan stands"
+        else f"No change: {_count(outcome.items_planned, 'item')} planned, the published plan stands"
     )
     jobs.finish(job, result, message)
     return result

@@ -6,7 +6,7 @@ Replanning is in replan_views.py, revisions and their diffs in revision_views.py
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -106,7 +106,8 @@ def diff_preview(number: int, item_ids: list[int], limit: int = DIFF_PREVIEW_LIN
     return lines[:limit], len(lines)
 
 
-def _item_resources(item: MpsItem, first_week: Any) -> list[dict[str, Any]]:
+def _item_resources(item: MpsItem, this_week: date) -> list[dict[str, Any]]:
+    """The resources of its own plant the item loads, with their utilisation this week and at the peak."""
     bill = (
         BillOfCapacity.objects.filter(product_id=item.product_id, resource__plant_id=item.plant_id)
         .select_related("resource", "resource__load")
@@ -117,14 +118,14 @@ def _item_resources(item: MpsItem, first_week: Any) -> list[dict[str, Any]]:
         load = getattr(line.resource, "load", None)
         now = None
         if load is not None:
-            k = week_index(load.first_week, first_week)
+            k = week_index(load.first_week, this_week)
             if 0 <= k < len(load.load) and load.capacity[k] > 0:
                 now = load.load[k] / load.capacity[k]
         rows.append({"line": line, "resource": line.resource, "load": load, "this_week": now})
     return rows
 
 
-def _item_plan(request: HttpRequest, item: MpsItem, grid: selectors.Grid) -> dict[str, Any]:
+def _item_plan(item: MpsItem, grid: selectors.Grid) -> dict[str, Any]:
     """Everything below the grid: chart, parameters, history with the latest change, resources."""
     changes = MpsItemChange.objects.filter(item=item).select_related("revision", "revision__requested_by")
     history = list(changes.order_by("-revision__number")[:HISTORY_SIZE])
@@ -139,7 +140,7 @@ def _item_plan(request: HttpRequest, item: MpsItem, grid: selectors.Grid) -> dic
         "latest_change": history[0] if history else None,
         "latest_lines": latest_lines,
         "latest_count": latest_count,
-        "resources": _item_resources(item, grid.week_starts[0] if grid.week_starts else None),
+        "resources": _item_resources(item, grid.week_starts[0]),
     }
 
 
@@ -156,7 +157,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return render_part(request, "production/_item_grid.html", context)
     if target == "item-facts":
         return render_part(request, "production/_item_facts.html", context)
-    context.update(_item_plan(request, item, grid))
+    context.update(_item_plan(item, grid))
     if target is not None:
         return render_part(request, "production/_item_plan.html", context)
     context["may_replan"] = can(request.user, "mps.replan")

@@ -165,10 +165,10 @@ def test_requested_replan_runs_as_a_job_and_records_its_outcome(item, django_cap
         "revision": 1, "items_planned": 1, "items_changed": 1, "cells_changed": MpsRevision.objects.get().cells_changed,
         "alerts_raised": 1, "alerts_resolved": 0,
     }  # fmt: skip
-    assert job.message.startswith("Revision 1: 1 items")
+    assert job.message.startswith("Revision 1: 1 item, ")
     with django_capture_on_commit_callbacks(execute=True):
         again = request_replan([item.product])
-    assert Job.objects.get(pk=again.pk).message == "No change: 1 items planned, the published plan stands"
+    assert Job.objects.get(pk=again.pk).message == "No change: 1 item planned, the published plan stands"
 
 
 def test_every_resource_gets_its_own_load_row(item):
