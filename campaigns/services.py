@@ -156,14 +156,14 @@ def update_campaign(
     if unknown:
         raise InputError(sorted(unknown)[0], "is not a campaign field")
     before_products = affected_products(current)
-    olds = {name: _plain(getattr(current, name)) for name in changes}
+    olds = {name: getattr(current, name) for name in changes}
     for name, value in changes.items():
         setattr(current, name, value)
-    _validate(current)  # also turns form and API values into the field's type, so the diff compares like with like
+    _validate(current)  # turns form and API values into the field's type, so 120000 equals 120000.00
     field_diff = {
-        name: [olds[name], _plain(getattr(current, name))]
+        name: [_plain(olds[name]), _plain(getattr(current, name))]
         for name in changes
-        if olds[name] != _plain(getattr(current, name))
+        if olds[name] != getattr(current, name)
     }
     if current.end_date < current.start_date:
         raise InputError("end_date", "must be on or after the start date")

@@ -51,6 +51,14 @@ def pytest_report_header(config: pytest.Config) -> str:
     return "database: DATABASE_URL" if os.environ.get("DATABASE_URL") else "database: SQLite (no PostgreSQL)"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # Celery copies its CELERY_* settings once, on first use. Make that now, from the settings as configured,
+    # rather than inside whichever test first sends a task while it overrides them.
+    from sop_portal.celery import app
+
+    app.conf.task_always_eager  # noqa: B018
+
+
 def _stop_servers() -> None:
     from . import postgres, redis
 

@@ -27,7 +27,6 @@ from .local import REPO, local_dir, unavailable, wait_until
 if TYPE_CHECKING:
     from celery import Celery
     from celery.worker import WorkController
-    from pytest_django import Settings
 
     from .redis import RedisServer
 
@@ -49,30 +48,32 @@ def _forget_connections(app: Any) -> None:
 
 @contextlib.contextmanager
 def celery_pointed_at(url: str) -> Iterator[Celery]:
-    """Send tasks through `url` (broker and result backend) instead of running them eagerly."""
+    """Send tasks through `url` (broker and result backend) instead of running them eagerly: in the Celery app,
+    and in the CELERY_* settings that /healthz and the services read."""
+    from django.test import override_settings
+
     from sop_portal.celery import app
 
     keys = ("broker_url", "result_backend", "task_always_eager", "worker_hijack_root_logger")
+    # Reading app.conf loads it from the settings if nothing has yet: before they are overridden below.
     saved = {key: app.conf[key] for key in keys}
     _forget_connections(app)
     # The worker must not take over logging from pytest.
     app.conf.update(broker_url=url, result_backend=url, task_always_eager=False, worker_hijack_root_logger=False)
     try:
-        yield app
+        with override_settings(CELERY_BROKER_URL=url, CELERY_RESULT_BACKEND=url, CELERY_TASK_ALWAYS_EAGER=False):
+            yield app
     finally:
         _forget_connections(app)
         app.conf.update(saved)
 
 
 @pytest.fixture
-def celery_broker(redis_server: RedisServer, settings: Settings) -> Iterator[str]:
+def celery_broker(redis_server: RedisServer) -> Iterator[str]:
     """This session's Redis database, emptied, as broker and result backend of the app and of settings."""
     import redis
 
     redis.Redis.from_url(redis_server.url).flushdb()
-    # /healthz and the services read these settings rather than the app's configuration.
-    settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = redis_server.url
-    settings.CELERY_TASK_ALWAYS_EAGER = False
     with celery_pointed_at(redis_server.url):
         yield redis_server.url
 

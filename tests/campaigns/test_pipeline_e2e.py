@@ -72,9 +72,7 @@ def wait_for_job(job_id, timeout: float = 30) -> Job:
     return Job.objects.get(pk=job_id)
 
 
-def test_an_edit_over_http_yields_one_revision_with_its_quantities_and_an_alert_naming_it(
-    world, celery_worker_process
-):
+def test_an_edit_over_http_yields_one_revision_with_its_quantities_and_an_alert_naming_it(world, celery_worker_process):
     celery_worker_process(include=("campaigns.tasks", "production.tasks"), **WORKER_ENV)
     campaign = services.transition(world["campaign"], "approve", actor=world["approver"])
     wait_for_job(PipelineEvent.objects.get(version=3).job_id)

@@ -52,7 +52,9 @@ def test_approval_runs_the_pipeline_to_a_revision_naming_the_campaign(
     ]
     changed = {(c.measure, c.week): (c.old, c.new, c.causes) for c in revisions.diff(1, 2)}
     assert changed[("forecast", "2027-03-08")] == (
-        20, 30, ((f"campaign:{campaign.pk}@v3", "Campaign 'Spring push' v3 (approve)"),)
+        20,
+        30,
+        ((f"campaign:{campaign.pk}@v3", "Campaign 'Spring push' v3 (approve)"),),
     )
     job = PipelineEvent.objects.get().job
     assert (job.status, job.result["revision"]) == (Job.Status.DONE, 2)
@@ -154,3 +156,10 @@ def test_a_second_delivery_of_the_same_job_publishes_nothing(
     job = PipelineEvent.objects.get().job
     assert run_pipeline.apply(args=[str(job.pk)]).get() is None
     assert MpsRevision.objects.count() == 2
+
+
+def test_an_unchanged_amount_in_another_spelling_is_no_change(campaign, marketer):
+    services.update_campaign(campaign, actor=marketer, expected_version=1, budget="120000")
+    unchanged = services.update_campaign(campaign, actor=marketer, expected_version=2, budget="120000.00")
+    assert unchanged.version == 2
+    assert CampaignChange.objects.filter(campaign=campaign).count() == 2
