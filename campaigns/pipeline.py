@@ -8,30 +8,15 @@ committed and never publishes a second revision for the same events.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
-from django.db import transaction
-from django.utils.module_loading import import_string
-
+from production import after_revision
 from production.causes import Cause
 from production.services import ReplanOutcome, regenerate_mps
 from sop_portal.jobs import services as jobs
 from sop_portal.jobs.models import Job
 
 from .models import PipelineEvent
-
-# Stages after the MPS revision: callable(job, result) → dict stored under result["stages"][name]. They come
-# from settings.PIPELINE_STAGES (name → dotted path), so the worker loads them without import side effects;
-# STAGES holds extra ones registered in code (tests).
-Stage = Callable[[Job, dict[str, Any]], dict[str, Any]]
-STAGES: list[tuple[str, Stage]] = []
-
-
-def stages() -> list[tuple[str, Stage]]:
-    configured = [(name, import_string(path)) for name, path in settings.PIPELINE_STAGES.items()]
-    return configured + STAGES
 
 
 def causes_of(events: list[PipelineEvent]) -> tuple[list[Cause], dict[int, list[Cause]]]:
@@ -53,11 +38,6 @@ def causes_of(events: list[PipelineEvent]) -> tuple[list[Cause], dict[int, list[
     return list(causes.values()), by_product
 
 
-def _record(job: Job, result: dict[str, Any]) -> None:
-    Job.objects.filter(pk=job.pk).update(result=result)
-    job.result = result
-
-
 def run_pipeline(job: Job) -> dict[str, Any]:
     events = list(PipelineEvent.objects.filter(pk__in=job.payload.get("events", [])).select_related("campaign"))
     result: dict[str, Any] = dict(job.result or {})
@@ -65,7 +45,7 @@ def run_pipeline(job: Job) -> dict[str, Any]:
         causes, by_product = causes_of(events)
         products = sorted(by_product)
 
-        def record(outcome: ReplanOutcome) -> None:
+        def record_outcome(outcome: ReplanOutcome) -> None:
             # Inside the publishing transaction: the revision and "stage done" commit together.
             result.update(
                 revision=outcome.revision.number if outcome.revision else None,
@@ -76,7 +56,7 @@ def run_pipeline(job: Job) -> dict[str, Any]:
                 causes=[c.as_json() for c in causes],
                 products=products,
             )
-            _record(job, result)
+            after_revision.record(job, result)
 
         item_causes = _item_causes(products, by_product)
         regenerate_mps(
@@ -84,15 +64,9 @@ def run_pipeline(job: Job) -> dict[str, Any]:
             cause=causes or [Cause("campaign", "pipeline", "Campaign change")],
             item_causes=item_causes,
             progress=lambda percent, message: jobs.report(job, min(percent, 80), message),
-            on_publish=record,
+            on_publish=record_outcome,
         )
-    done = result.setdefault("stages", {})
-    for name, stage in stages():
-        if name in done:
-            continue
-        with transaction.atomic():
-            done[name] = stage(job, result)
-            _record(job, result)
+    after_revision.run_stages(job, result)
     revision = result.get("revision")
     message = (
         f"Revision {revision}: {result['items_changed']} items, {result['cells_changed']} cells changed"

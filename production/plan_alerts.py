@@ -60,6 +60,7 @@ def shortage(item: MpsItem, pab: np.ndarray, window: PlanningWindow, cause: dict
         message=message,
         cause=cause,
         departments=(departments.OPERATIONS, departments.SALES),
+        signature=f"{week_label(week)}:{pab[first]:.3f}:{short.size}:{worst}:{pab[worst]:.3f}",
     )
 
 
@@ -92,6 +93,7 @@ def overload(row: LoadRow, window: PlanningWindow, cause: dict) -> Condition | N
         message=message,
         cause=cause,
         departments=(departments.OPERATIONS,),
+        signature=f"{week(int(over[0]))}:{over.size}:{week(worst)}:{row.load[worst]:.3f}:{row.capacity[worst]:.3f}",
     )
 
 

@@ -7,12 +7,13 @@ before the first week are past due: they land in the first week, where a planner
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
 from django.db.models import Sum
 
+from returns.supply import restock_supply
 from sop_portal.masterdata.models import CustomerOrder
 from sop_portal.masterdata.weeks import week_index
 
@@ -33,6 +34,13 @@ class PlanningWindow:
         return self.first_week + timedelta(weeks=self.weeks)
 
 
+@dataclass(frozen=True)
+class PlanBatch(MpsBatch):
+    """The engine's input, plus the restocked returns its scheduled receipts include (a grid row of their own)."""
+
+    returns_supply: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+
+
 def _by_week(rows: Sequence[tuple[int, date, float]], row_of: dict[int, int], window: PlanningWindow) -> np.ndarray:
     out = np.zeros((len(row_of), window.weeks))
     for key, week, quantity in rows:
@@ -43,7 +51,7 @@ def _by_week(rows: Sequence[tuple[int, date, float]], row_of: dict[int, int], wi
 
 def build_batch(
     items: Sequence[MpsItem], window: PlanningWindow, demand_of: Callable[[list[int]], np.ndarray] | None = None
-) -> MpsBatch:
+) -> PlanBatch:
     """The engine's input for `items`; `demand_of(product ids)` replaces consensus demand (what-if runs)."""
     n, weeks = len(items), window.weeks
     item_row = {item.pk: i for i, item in enumerate(items)}
@@ -80,10 +88,12 @@ def build_batch(
     def column(values: list[float | int], dtype: type) -> np.ndarray:
         return np.array(values, dtype=dtype).reshape(n)
 
-    return MpsBatch(
-        forecast=demand[take] * share[:, None] if n else np.zeros((0, weeks)),
+    forecast = demand[take] * share[:, None] if n else np.zeros((0, weeks))
+    returns = restock_supply(items, window, forecast)  # received and expected returns back in stock
+    return PlanBatch(
+        forecast=forecast,
         customer_orders=orders[take] * share[:, None] if n else np.zeros((0, weeks)),
-        scheduled_receipts=item_series(ScheduledReceipt),
+        scheduled_receipts=item_series(ScheduledReceipt) + returns,
         firm_planned_orders=item_series(FirmPlannedOrder),
         horizon=np.full(n, weeks, dtype=np.int64),
         on_hand=column([i.on_hand for i in items], float),
@@ -107,4 +117,5 @@ def build_batch(
         setup_per_lot=np.zeros((n, 0)),
         capacity=np.zeros((n, 0, weeks)),
         uses_resource=np.zeros((n, 0), dtype=bool),
+        returns_supply=returns,
     )

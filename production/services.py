@@ -20,7 +20,7 @@ from sop_portal.masterdata.models import Product
 from sop_portal.masterdata.services import today
 from sop_portal.masterdata.weeks import week_index, week_label, week_start
 
-from . import plan_alerts, rough_cut
+from . import after_revision, plan_alerts, rough_cut
 from .causes import Cause
 from .models import (
     BillOfCapacity,
@@ -38,7 +38,7 @@ from .planning.engine import run_mps
 from .planning.revision_diff import changed_cells, round_quantities
 
 MEASURES: list[str] = list(Measure.values)
-INPUT_MEASURES = {"forecast", "customer_orders", "scheduled_receipts"}
+INPUT_MEASURES = {"forecast", "customer_orders", "scheduled_receipts", "returns_supply"}
 REVISION_LOCK = 7_340_001  # pg advisory lock id: one revision is published at a time
 
 
@@ -49,6 +49,7 @@ class ReplanOutcome:
     items_changed: int = 0
     cells_changed: int = 0
     alerts: AlertOutcome = field(default_factory=AlertOutcome)
+    changed_products: list[int] = field(default_factory=list)
 
 
 def planning_window() -> PlanningWindow:
@@ -175,6 +176,7 @@ def _publish_changes(
         items_changed=int(changed.size),
         cells_changed=int(mask.sum()),
         alerts=alerts,
+        changed_products=sorted({items[i].product_id for i in changed}),
     )
 
 
@@ -271,25 +273,36 @@ def replan_job(job: Job) -> dict[str, Any]:
     """The work of a queued replan job; reports progress on the job row as it goes."""
     payload = job.payload
     cause = Cause(**{k: payload["cause"][k] for k in ("type", "ref", "label")})
-    outcome = regenerate_mps(
-        payload.get("products"),
-        cause=cause,
-        requested_by=job.requested_by,
-        progress=lambda percent, message: jobs.report(job, percent, message),
-    )
-    result = {
-        "revision": outcome.revision.number if outcome.revision else None,
-        "items_planned": outcome.items_planned,
-        "items_changed": outcome.items_changed,
-        "cells_changed": outcome.cells_changed,
-        "alerts_raised": len(outcome.alerts.raised),
-        "alerts_resolved": len(outcome.alerts.resolved),
-    }
+    result: dict[str, Any] = dict(job.result or {})
+    if "revision" not in result:
+
+        def record_outcome(outcome: ReplanOutcome) -> None:
+            # In the publishing transaction: a re-run after a crash finds the revision recorded.
+            result.update(
+                revision=outcome.revision.number if outcome.revision else None,
+                items_planned=outcome.items_planned,
+                items_changed=outcome.items_changed,
+                cells_changed=outcome.cells_changed,
+                alerts_raised=len(outcome.alerts.raised),
+                alerts_resolved=len(outcome.alerts.resolved),
+                products=outcome.changed_products,
+                causes=[cause.as_json()],
+            )
+            after_revision.record(job, result)
+
+        regenerate_mps(
+            payload.get("products"),
+            cause=cause,
+            requested_by=job.requested_by,
+            progress=lambda percent, message: jobs.report(job, percent, message),
+            on_publish=record_outcome,
+        )
+    after_revision.run_stages(job, result)
     message = (
-        f"Revision {result['revision']}: {_count(outcome.items_changed, 'item')}, "
-        f"{_count(outcome.cells_changed, 'cell')} changed"
-        if outcome.revision
-        else f"No change: {_count(outcome.items_planned, 'item')} planned, the published plan stands"
+        f"Revision {result['revision']}: {_count(result['items_changed'], 'item')}, "
+        f"{_count(result['cells_changed'], 'cell')} changed"
+        if result["revision"]
+        else f"No change: {_count(result['items_planned'], 'item')} planned, the published plan stands"
     )
     jobs.finish(job, result, message)
     return result

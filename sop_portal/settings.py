@@ -216,7 +216,16 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TIMEZONE = TIME_ZONE
 # What runs after a campaign change's MPS revision, in order (name → function(job, result) → dict).
-PIPELINE_STAGES: dict[str, str] = {}
+PIPELINE_STAGES: dict[str, str] = {
+    "warehouses": "fulfillment.stages.check_after_revision",
+    # Last, so it mails what every check before it raised.
+    "notifications": "sop_portal.alerts.digests.notify_after_revision",
+}
+# Days an alert may stay unresolved before it is overdue: "type:severity", then the type, then the severity.
+ALERT_SLA_DAYS: dict[str, float] = {"critical": 1, "warning": 3, "info": 7}
+# The e-mail outbox: a failed send waits RETRY_SECONDS * 2^(attempt-1), at most an hour, and gives up after
+# MAX_ATTEMPTS; a worker that claimed an e-mail has CLAIM_SECONDS to send it before another may.
+EMAIL_OUTBOX = {"retry_seconds": 30, "max_retry_seconds": 3600, "max_attempts": 10, "claim_seconds": 120}
 # A worker that claimed a job must show a sign of life within this many seconds, or another may take it over.
 JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 60)
 # Campaign edits wait this long for more edits before the pipeline runs, so a burst becomes one revision.
@@ -228,6 +237,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # The outbox sweeper: jobs whose message was lost or whose worker died are sent again.
     "sweep-jobs": {"task": "sop_portal.jobs.tasks.sweep_jobs", "schedule": 30.0},
     "advance-campaigns": {"task": "campaigns.tasks.advance_campaigns", "schedule": 3600.0},
+    # Digests of the users whose time of day has come, then every e-mail that is due (new or to retry).
+    "queue-digests": {"task": "sop_portal.alerts.tasks.queue_digests", "schedule": 300.0},
+    "deliver-emails": {"task": "sop_portal.alerts.tasks.deliver_due_emails", "schedule": 30.0},
 }
 
 # --- REST API --------------------------------------------------------------------------------------------

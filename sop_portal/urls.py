@@ -14,5 +14,8 @@ urlpatterns = [
     path("products/", include("sop_portal.masterdata.urls")),
     path("mps/", include("production.urls")),
     path("campaigns/", include("campaigns.urls")),
+    path("returns/", include("returns.urls")),
+    path("warehouses/", include("fulfillment.urls")),
+    path("alerts/", include("sop_portal.alerts.urls")),
     path("", include("sop_portal.dashboard.urls")),
 ]

@@ -23,6 +23,7 @@ class Measure(models.TextChoices):
     CUSTOMER_ORDERS = "customer_orders", "Customer orders"
     GROSS_REQUIREMENTS = "gross_requirements", "Gross requirements"
     SCHEDULED_RECEIPTS = "scheduled_receipts", "Scheduled receipts"
+    RETURNS_SUPPLY = "returns_supply", "of which returns"  # restocked returns, inside scheduled receipts
     PROJECTED_AVAILABLE = "projected_available", "Projected available"
     MPS = "mps", "MPS receipts"
     MPS_RELEASE = "mps_release", "MPS releases"

@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from . import company, mps, people, sites, weekly
+from . import campaigns, company, mps, people, sites, warehouses, weekly
+from .returns import seed_returns
 from .run import Login, Outcome, SeedOptions, SeedRun
 
 Step = Callable[[SeedRun], list[Outcome]]
@@ -22,6 +23,9 @@ STEPS: list[Step] = [
     weekly.seed_demand,
     people.seed_people,
     mps.seed_mps,
+    campaigns.seed_campaigns,
+    warehouses.seed_warehouses,
+    seed_returns,
 ]
 
 

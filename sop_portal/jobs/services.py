@@ -23,6 +23,7 @@ def lease() -> timedelta:
 TASKS: dict[str, str] = {
     "production.replan": "production.tasks.run_replan",
     "campaigns.pipeline": "campaigns.tasks.run_pipeline",
+    "returns.import": "returns.tasks.run_import", "returns.pipeline": "returns.tasks.run_pipeline",
 }
 
 

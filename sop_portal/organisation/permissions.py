@@ -52,6 +52,14 @@ CAPABILITIES: dict[str, Capability] = {
         ),
         _cap("mps.replan", {d.OPERATIONS}, Role.PLANNER, "Replan the master production schedule"),
         _cap("mps.edit", {d.OPERATIONS}, Role.PLANNER, "Change MPS parameters, resources and firm planned orders"),
+        _cap("returns.import", {d.CUSTOMER_SERVICE}, Role.PLANNER, "Import returns and shipped quantities, add notes"),
+        _cap("returns.answer", {d.MARKETING, d.SALES}, Role.PLANNER, "Acknowledge and answer return-rate alerts"),
+        _cap(
+            "alerts.act", d.ALL, Role.VIEWER, "Acknowledge, resolve and assign the alerts of one's own departments"
+        ),
+        _cap(
+            "warehouse.edit", {d.WAREHOUSE}, Role.PLANNER, "Change warehouse capacity, exceptions and assignments"
+        ),
     ]
 }
 

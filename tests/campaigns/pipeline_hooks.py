@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from campaigns import pipeline
+from production import after_revision
 
 
 def pause_once(job: Any, result: dict[str, Any]) -> dict[str, Any]:
@@ -20,4 +20,4 @@ def pause_once(job: Any, result: dict[str, Any]) -> dict[str, Any]:
     return {"paused": True}
 
 
-pipeline.STAGES.append(("test-pause", pause_once))
+after_revision.EXTRA_STAGES.append(("test-pause", pause_once))

@@ -53,8 +53,8 @@ def test_a_year_of_campaigns_in_every_type_and_status(seeded):
 
 
 def test_the_mps_already_plans_for_the_counted_campaigns(seeded):
-    # The initial plan, the calendar, then the summer promotion on its own.
-    assert MpsRevision.objects.count() == 3
+    # The initial plan, the calendar, then the summer promotion on its own (later steps add their own causes).
+    assert MpsRevision.objects.filter(trigger__in=["initial", "campaign"]).count() == 3
     summer = MpsRevision.objects.get(number=3)
     assert [c["label"] for c in summer.causes] == ["Campaign 'Summer Splash' v3 (approve)"]
     calendar = {c["label"] for c in MpsRevision.objects.get(number=2).causes}
@@ -62,7 +62,11 @@ def test_the_mps_already_plans_for_the_counted_campaigns(seeded):
     assert not Job.objects.filter(kind="campaigns.pipeline").exclude(status=Job.Status.DONE).exists()
     assert set(PipelineEvent.objects.values_list("job__result__revision", flat=True)) == {2, 3}
     overload = Alert.objects.get(type="overload", subject_id="bottling", status="open")
-    assert overload.message.endswith("Cause: Campaign 'Summer Splash' v3 (approve).")
+    # Raised by the summer promotion's revision; a later revision that moves the line's load (the demo's returns
+    # batch, seeded after the campaigns) restates it with its own cause.
+    later = MpsRevision.objects.filter(number__gt=3).values_list("causes", flat=True)
+    causes = ["Campaign 'Summer Splash' v3 (approve)", *(c[0]["label"] for c in later)]
+    assert any(overload.message.endswith(f"Cause: {cause}.") for cause in causes)
 
 
 def test_seeding_again_creates_no_campaign_and_no_revision(seeded):

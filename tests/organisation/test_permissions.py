@@ -21,17 +21,18 @@ def user_with(**roles: Role):
     ("roles", "expected"),
     [
         ({}, set()),
-        ({"sales": Role.VIEWER}, {"portal.view"}),
-        ({"sales": Role.PLANNER}, {"portal.view", "forecast.edit", "campaigns.plan"}),
-        ({"finance": Role.PLANNER}, {"portal.view", "products.edit"}),
+        ({"sales": Role.VIEWER}, {"alerts.act", "portal.view"}),
+        ({"sales": Role.PLANNER}, {"alerts.act", "portal.view", "forecast.edit", "campaigns.plan", "returns.answer"}),
+        ({"finance": Role.PLANNER}, {"alerts.act", "portal.view", "products.edit"}),
         (
             {"operations": Role.APPROVER},
-            {"portal.view", "products.edit", "forecast.edit", "mps.replan", "mps.edit", "campaigns.approve"},
+            {"alerts.act", "portal.view", "products.edit", "forecast.edit", "mps.replan", "mps.edit",
+             "campaigns.approve"},
         ),
-        ({"warehouse": Role.ADMIN}, {"portal.view", "organisation.manage"}),
+        ({"warehouse": Role.ADMIN}, {"alerts.act", "portal.view", "organisation.manage", "warehouse.edit"}),
         (
             {"marketing": Role.VIEWER, "operations": Role.PLANNER},
-            {"portal.view", "products.edit", "forecast.edit", "mps.replan", "mps.edit"},
+            {"alerts.act", "portal.view", "products.edit", "forecast.edit", "mps.replan", "mps.edit"},
         ),
     ],
 )

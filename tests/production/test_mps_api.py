@@ -55,8 +55,8 @@ def test_grid_returns_every_row_of_the_item(item):
     assert body["rows"]["mps"] == [0, 0, 60, 0, 60, 0, 60, 0]
     assert body["rows"]["atp"] == [7, 0, 48, 0, 60, 0, 60, 0]
     assert list(body["rows"]) == [
-        "forecast", "customer_orders", "gross_requirements", "scheduled_receipts", "projected_available", "mps",
-        "mps_release", "atp", "cumulative_atp",
+        "forecast", "customer_orders", "gross_requirements", "scheduled_receipts", "returns_supply",
+        "projected_available", "mps", "mps_release", "atp", "cumulative_atp",
     ]  # fmt: skip
 
 

@@ -187,8 +187,8 @@ def test_grid_shows_the_textbook_plan(client, viewer, item):
     regenerate_mps(cause=INITIAL)
     page = client.get(f"/mps/items/{item.pk}/").content.decode()
     assert re.findall(r'<tr data-measure="([a-z_]+)">', page) == [
-        "forecast", "customer_orders", "gross_requirements", "scheduled_receipts", "projected_available", "mps",
-        "mps_release", "atp", "cumulative_atp",
+        "forecast", "customer_orders", "gross_requirements", "scheduled_receipts", "returns_supply",
+        "projected_available", "mps", "mps_release", "atp", "cumulative_atp",
     ]  # fmt: skip
     assert re.findall(r'<th scope="col" data-week="([^"]+)"', page) == [f"2027-W{w:02d}" for w in range(9, 17)]
     assert grid_row(page, "forecast") == ["20", "20", "20", "20", "30", "30", "30", "30"]

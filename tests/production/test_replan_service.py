@@ -163,7 +163,10 @@ def test_requested_replan_runs_as_a_job_and_records_its_outcome(item, django_cap
     assert job.status == Job.Status.DONE
     assert job.result == {
         "revision": 1, "items_planned": 1, "items_changed": 1, "cells_changed": MpsRevision.objects.get().cells_changed,
-        "alerts_raised": 1, "alerts_resolved": 0,
+        "alerts_raised": 1, "alerts_resolved": 0, "products": [item.product_id],
+        "causes": [{"type": "manual", "ref": "user:", "label": "Replan requested by the system"}],
+        "stages": {"warehouses": {"warehouses": [], "alerts_raised": [], "alerts_updated": [], "alerts_resolved": []},
+                   "notifications": {"emails_queued": 0}},
     }  # fmt: skip
     assert job.message.startswith("Revision 1: 1 item, ")
     with django_capture_on_commit_callbacks(execute=True):
@@ -180,3 +183,19 @@ def test_every_resource_gets_its_own_load_row(item):
         "assembly": [0, 0, 32, 0, 32, 0, 32, 0],
         "packing": [0, 0, 6, 0, 6, 0, 6, 0],
     }
+
+
+def test_an_unchanged_shortage_keeps_the_cause_that_raised_it(item):
+    MpsItem.objects.filter(pk=item.pk).update(on_hand=10, planning_time_fence=3)
+    regenerate_mps(cause=MANUAL)
+    # A later revision that re-plans the item without moving its shortage must not claim it.
+    masterdata.set_forecast(item.product, {MONDAY + timedelta(weeks=6): 31})
+    regenerate_mps([item.product], cause=Cause("campaign", "campaign:9@v1", "Campaign 'Late summer' v1"))
+    alert = Alert.objects.get(type="shortage")
+    assert alert.cause["causes"][0]["label"] == "Replan requested in a test"
+    assert alert.occurrences == 2
+    # A change that moves the shortage does name the new cause.
+    masterdata.set_forecast(item.product, {MONDAY: 25})
+    regenerate_mps([item.product], cause=Cause("campaign", "campaign:9@v2", "Campaign 'Late summer' v2"))
+    alert.refresh_from_db()
+    assert alert.cause["causes"][0]["label"] == "Campaign 'Late summer' v2"

@@ -1,0 +1,26 @@
+"""Thin Celery tasks of the alerts app: send one e-mail, send every due one, queue the digests that are due."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import digests, outbox
+
+
+@shared_task(name="sop_portal.alerts.tasks.send_email", acks_late=True, reject_on_worker_lost=True,
+             ignore_result=True)  # fmt: skip
+def send_email(email_id: int) -> bool:
+    # A duplicate message finds the e-mail claimed or sent and does nothing; a failure is retried by the beat task.
+    return outbox.deliver(email_id)
+
+
+@shared_task(name="sop_portal.alerts.tasks.deliver_due_emails", acks_late=True, ignore_result=True)
+def deliver_due_emails() -> int:
+    """Beat: every e-mail that is due — new ones whose task was lost, retries after SMTP was down."""
+    return outbox.deliver_due()
+
+
+@shared_task(name="sop_portal.alerts.tasks.queue_digests", acks_late=True, ignore_result=True)
+def queue_digests() -> int:
+    """Beat: write the digests of every user whose digest time has come (unique keys: twice writes once)."""
+    return digests.queue_due_digests()
