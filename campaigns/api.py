@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -20,7 +21,7 @@ from sop_portal.jobs.api import JobSerializer
 from sop_portal.masterdata.models import Product
 from sop_portal.organisation.models import Department
 
-from . import impact, services
+from . import impact, imports, services
 from .models import Campaign, CampaignChange, CampaignProduct, CampaignStatus, CampaignType
 
 
@@ -207,6 +208,33 @@ class CampaignViewSet(viewsets.ModelViewSet):
         events = campaign.pipeline_events.select_related("job")[:20]
         return Response(
             [{"version": e.version, "action": e.action, **JobSerializer(e.job).data} for e in events if e.job]
+        )
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+        },
+        responses={201: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+    )
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser])
+    def import_file(self, request: Request) -> Response:
+        """Bulk import from CSV or Excel (one row per campaign line): all rows are checked, and with any error
+        nothing is written and every bad row is listed with its column."""
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": "attach a .csv or .xlsx file"})
+        result = imports.import_campaigns(upload.read(), upload.name, request.user)
+        if result.errors:
+            return Response(
+                {
+                    "detail": f"{len(result.errors)} row error(s); nothing was imported",
+                    "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in result.errors],
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(
+            {"created": result.created, "duplicates": result.duplicates, "campaigns": [c.pk for c in result.campaigns]},
+            status=status.HTTP_201_CREATED,
         )
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})

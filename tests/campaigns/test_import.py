@@ -203,3 +203,24 @@ def test_only_planners_import(client, catalogue):
     assert client.get("/campaigns/import/").status_code == 403
     assert upload(client, as_csv(GOOD), "campaigns.csv").status_code == 403
     assert not Campaign.objects.exists()
+
+
+def test_the_api_imports_a_file_or_lists_every_bad_row(catalogue, planner):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(planner)
+    bad = [GOOD[0], [*GOOD[1][:8], "NOPE-1", *GOOD[1][9:]], [*GOOD[3][:5], "2027-13-40", *GOOD[3][6:]]]
+    refused = client.post("/api/v1/campaigns/import/", {"file": SimpleUploadedFile("c.csv", as_csv(bad))})
+    assert refused.status_code == 400
+    assert [(e["row"], e["column"]) for e in refused.json()["errors"]] == [(2, "sku"), (3, "start_date")]
+    assert Campaign.objects.count() == 0
+    created = client.post("/api/v1/campaigns/import/", {"file": SimpleUploadedFile("c.xlsx", as_xlsx(GOOD))})
+    assert created.status_code == 201
+    assert created.json()["created"] == 2
+    assert_the_good_campaigns(planner)
+    viewer = APIClient()
+    viewer.force_authenticate(make_user("vic", departments={"finance": Role.VIEWER}))
+    forbidden = viewer.post("/api/v1/campaigns/import/", {"file": SimpleUploadedFile("c.csv", as_csv(GOOD))})
+    assert forbidden.status_code == 403
