@@ -1,5 +1,7 @@
 """Campaigns through /api/v1/: create with lines, If-Match / 409, actions by role, impact and pipeline state."""
 
+from typing import Any
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -11,7 +13,7 @@ from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
-BODY = {
+BODY: dict[str, Any] = {
     "name": "Summer splash", "type": "promotion", "owner_department": "marketing",
     "start_date": "2027-03-08", "end_date": "2027-03-26", "budget": "12000",
     "lines": [{"sku": "BEV-001", "uplift_kind": "percent", "uplift_value": 50, "profile": "flat"}],

@@ -110,7 +110,7 @@ def test_sigkill_mid_pipeline_then_restart_yields_one_revision_and_no_lost_alert
         lines=[{"product": world["item"].product, "uplift_kind": "percent", "uplift_value": 300}],
     )  # fmt: skip
     campaign = services.transition(Campaign.objects.get(), "approve", actor=world["approver"])
-    job_id = PipelineEvent.objects.get(version=campaign.version).job_id
+    job_id = str(PipelineEvent.objects.get(version=campaign.version).job_id)
 
     wait_until((tmp_path / "paused").exists, 30, "the worker to reach the pause stage")
     assert MpsRevision.objects.count() == 2  # the revision committed before the crash

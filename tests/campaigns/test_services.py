@@ -57,6 +57,7 @@ def test_approval_runs_the_pipeline_to_a_revision_naming_the_campaign(
         ((f"campaign:{campaign.pk}@v3", "Campaign 'Spring push' v3 (approve)"),),
     )
     job = PipelineEvent.objects.get().job
+    assert job is not None
     assert (job.status, job.result["revision"]) == (Job.Status.DONE, 2)
     overload = Alert.objects.get(type="overload")
     assert "Campaign 'Spring push' v3 (approve)" in overload.message
@@ -143,6 +144,7 @@ def test_cancelling_an_approved_campaign_takes_its_uplift_out_and_resolves_its_a
         services.transition(campaign, "cancel", actor=approver)
     assert MpsItemPlan.objects.get(item=item).values["forecast"] == [20, 20, 20, 20, 30, 30, 30, 30]
     cancel = MpsRevision.objects.order_by("-number").first()
+    assert cancel is not None
     assert cancel.causes[0]["label"] == "Campaign 'Spring push' v4 (cancel)"
 
 
@@ -154,7 +156,8 @@ def test_a_second_delivery_of_the_same_job_publishes_nothing(
     regenerate_mps(cause=Cause("initial", "t", "Initial"))
     approve(campaign, marketer, approver, django_capture_on_commit_callbacks)
     job = PipelineEvent.objects.get().job
-    assert run_pipeline.apply(args=[str(job.pk)]).get() is None
+    assert job is not None
+    assert run_pipeline.apply(args=(str(job.pk),)).get() is None
     assert MpsRevision.objects.count() == 2
 
 

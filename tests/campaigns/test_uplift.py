@@ -48,12 +48,12 @@ def test_profiles_worked_by_hand():
     )
     np.testing.assert_allclose(
         profile_factors(many, W),
-        [
+        np.array([
             [0, 0, 1, 1, 1, 1, 0, 0],
             [0, 0, 0.25, 0.5, 0.75, 1, 0, 0],
             [0, 0, 1, 2**-0.5, 0.5, 2**-1.5, 0, 0],
             [0, 0, 0.5, 1, 1, 0.25, 0, 0],
-        ],
+        ]),
     )
 
 

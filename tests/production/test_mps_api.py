@@ -77,7 +77,7 @@ def test_revision_diff_names_the_cause_and_validates_against(item):
     assert client.get("/api/v1/mps/revisions/2/diff/", {"against": "x"}).json()["detail"] == (
         "against: must be a revision number"
     )
-    assert client.get("/api/v1/mps/revisions/2/diff/", {"sku": "BEV-001", "against": 0}).json()["count"] > 0
+    assert client.get("/api/v1/mps/revisions/2/diff/", {"sku": "BEV-001", "against": "0"}).json()["count"] > 0
 
 
 def test_capacity_load_per_resource(item):

@@ -85,6 +85,7 @@ def test_a_forecast_change_stores_only_the_changed_cells_and_diffs_with_its_caus
     masterdata.set_forecast(item.product, {MONDAY + timedelta(weeks=1): 40})
     change = Cause("campaign", "campaign:7@v2", "Campaign 'Spring push' v2")
     outcome = regenerate_mps([item.product], cause=change)
+    assert outcome.revision is not None
     assert outcome.revision.number == 2
     plan = MpsItemPlan.objects.get(item=item).values
     assert plan["projected_available"] == [22, 42, 22, 2, 32, 2, 32, 2]
