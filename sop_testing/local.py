@@ -15,7 +15,25 @@ from pathlib import Path
 from typing import NoReturn
 
 REPO = Path(__file__).resolve().parent.parent
-LOCAL = REPO / ".local"
+
+
+def _others_can_reach(path: Path) -> bool:
+    """Can a service user (postgres, redis) walk down to `path`? Not inside a home such as /root (mode 700)."""
+    return all(os.stat(part).st_mode & 0o001 for part in [path, *path.parents] if part.exists())
+
+
+def _local_folder() -> Path:
+    # Root runs the servers as their own users; when they cannot reach the checkout (a clone under /root), the
+    # servers' folder moves to /var/tmp, one per checkout, instead of failing at initdb.
+    inside = REPO / ".local"
+    if os.geteuid() != 0 or _others_can_reach(REPO):
+        return inside
+    import hashlib
+
+    return Path("/var/tmp") / f"sop-portal-{hashlib.sha1(str(REPO).encode()).hexdigest()[:10]}"
+
+
+LOCAL = _local_folder()
 
 
 def require_services() -> bool:
