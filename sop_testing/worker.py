@@ -42,6 +42,11 @@ def _forget_connections(app: Any) -> None:
 
     pools.reset()
     app._after_fork()
+    # The producer pool is cached on app.amqp too (the control mailbox publishes through it): after the reset
+    # above it is closed, and the next ping would fail with "Acquire on closed pool".
+    app.amqp._producer_pool = None
+    with contextlib.suppress(AttributeError):
+        del app.control.mailbox.producer_pool  # a cached property holding the old pool
     app._backend_cache = None
     app._local.__dict__.pop("backend", None)
 
