@@ -127,3 +127,13 @@ def test_another_seed_gives_other_numbers(db, monkeypatch):
     ids = list(Product.objects.order_by("id").values_list("id", flat=True))
     expected = demo_demand(seed=2027, skus=SKUS, first_week=THIS_WEEK, weeks_history=10, horizon_weeks=104)
     assert not np.array_equal(series.baseline_forecast(ids, THIS_WEEK, 104), expected.forecast)
+
+
+@pytest.mark.django_db
+def test_master_data_only_seeds_the_company_without_plans():
+    from production.models import MpsItem, MpsRevision
+
+    call_command("seed_demo", skus=12, quiet=True, master_data_only=True, stdout=StringIO())
+    assert Product.objects.count() == 12
+    assert BaselineForecast.objects.exists()
+    assert (MpsItem.objects.count(), MpsRevision.objects.count()) == (0, 0)

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand
 from sop_portal.demo.catalogue import COMPANY
 from sop_portal.demo.people import DEMO_PASSWORD, login_table
 from sop_portal.demo.run import SeedOptions
-from sop_portal.demo.steps import seed_demo
+from sop_portal.demo.steps import MASTER_DATA_STEPS, seed_demo
 from sop_portal.masterdata import services
 
 
@@ -36,6 +36,11 @@ class Command(BaseCommand):
             "--weeks-history", type=positive, default=52, help="weeks of sales history before this week (default 52)"
         )
         parser.add_argument("--quiet", action="store_true", help="do not print the table of logins")
+        parser.add_argument(
+            "--master-data-only",
+            action="store_true",
+            help="only the company: sites, products, history, forecast and people (no plans, campaigns, returns)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
@@ -46,7 +51,7 @@ class Command(BaseCommand):
             weeks_history=options["weeks_history"],
             horizon_weeks=settings.PLANNING_HORIZON_WEEKS,
         )
-        outcomes, logins = seed_demo(seed_options)
+        outcomes, logins = seed_demo(seed_options, MASTER_DATA_STEPS if options["master_data_only"] else None)
 
         self.stdout.write(f"Demo company {COMPANY} (seed {seed_options.seed}):")
         for outcome in outcomes:
