@@ -16,13 +16,13 @@ from typing import Any
 import numpy as np
 from django.db import transaction
 
-from production.models import MpsItem, MpsItemPlan, Resource, ResourceLoad
-from production.plan_inputs import build_batch
+from production.models import MpsItem, Resource, ResourceLoad
+from production.plan_inputs import build_batch, on_window
 from production.planning.engine import run_mps
 from production.planning.rccp import resource_load
-from production.rough_cut import bill_matrix, capacity_by_week
+from production.rough_cut import bill_matrix, capacity_by_week, stored_mps
 from production.services import planning_window
-from sop_portal.masterdata.weeks import week_index, week_label
+from sop_portal.masterdata.weeks import week_label
 
 from .consensus import affected_products, consensus_for
 from .models import Campaign
@@ -127,12 +127,13 @@ def _plan_effects(impact: Impact, products: list[int], before: np.ndarray, after
     delta = load_after - load_before
     # The stored load already holds these items' published plan (with the campaign, once it counts): keep only
     # the other items' share of it, then add these items' plan without and with the campaign.
-    published = resource_load(_stored_mps(items, window), run, setup)
+    published = resource_load(stored_mps(items, window), run, setup)
     stored = {r.resource_id: r for r in ResourceLoad.objects.filter(resource__in=resources)}
     capacity = capacity_by_week(resources, window)
     for j, resource in enumerate(resources):
         current = stored.get(resource.pk)
-        others = np.maximum(_aligned(current, window) - published[j], 0.0) if current else np.zeros(window.weeks)
+        current_load = on_window(current.load, current.first_week, window) if current else np.zeros(window.weeks)
+        others = np.maximum(current_load - published[j], 0.0)
         base, new = others + load_before[j], others + load_after[j]
         over_before, over_after = base > capacity[j] + 1e-9, new > capacity[j] + 1e-9
         if not np.abs(delta[j]).sum() > 1e-9:
@@ -150,27 +151,6 @@ def _plan_effects(impact: Impact, products: list[int], before: np.ndarray, after
         )
 
 
-def _stored_mps(items: list[MpsItem], window: Any) -> np.ndarray:
-    """MPS receipts of each item's published plan, shifted onto `window` (0 where there is none)."""
-    out = np.zeros((len(items), window.weeks))
-    row = {item.pk: i for i, item in enumerate(items)}
-    for item_id, first_week, values in MpsItemPlan.objects.filter(item__in=items).values_list(
-        "item_id", "first_week", "values"
-    ):
-        mps = np.asarray(values.get("mps") or [], dtype=float)
-        shift = week_index(first_week, window.first_week)
-        source, start = mps[max(shift, 0) :], max(-shift, 0)
-        length = max(min(source.size, window.weeks - start), 0)
-        out[row[item_id], start : start + length] = source[:length]
-    return out
-
-
-def _aligned(row: ResourceLoad, window: Any) -> np.ndarray:
-    shift = (window.first_week - row.first_week).days // 7
-    values = np.asarray(row.load, dtype=float)[max(shift, 0) :]
-    out = np.zeros(window.weeks)
-    out[: min(values.size, window.weeks)] = values[: window.weeks]
-    return out
 
 
 def _peak(load: np.ndarray, capacity: np.ndarray) -> float:

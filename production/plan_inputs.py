@@ -41,6 +41,21 @@ class PlanBatch(MpsBatch):
     returns_supply: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
 
+def on_window(values: Sequence[float], stored_from: date, window: PlanningWindow) -> np.ndarray:
+    """A stored weekly series that starts at `stored_from`, moved onto `window` (weeks it lacks are 0).
+
+    Plans are stored from the week they were made; the window rolls forward every week, so the first weeks may
+    have passed and the last ones may not be stored yet.
+    """
+    series = np.asarray(values, dtype=float)
+    out = np.zeros(window.weeks)
+    shift = week_index(stored_from, window.first_week)
+    source, start = series[max(shift, 0) :], max(-shift, 0)
+    length = max(min(source.size, window.weeks - start), 0)
+    out[start : start + length] = source[:length]
+    return out
+
+
 def _by_week(rows: Sequence[tuple[int, date, float]], row_of: dict[int, int], window: PlanningWindow) -> np.ndarray:
     out = np.zeros((len(row_of), window.weeks))
     for key, week, quantity in rows:

@@ -16,7 +16,7 @@ import numpy as np
 from sop_portal.masterdata.weeks import week_index
 
 from .models import BillOfCapacity, Measure, MpsItem, MpsItemPlan, MpsRevision, Resource, ResourceLoad
-from .plan_inputs import PlanningWindow
+from .plan_inputs import PlanningWindow, on_window
 from .planning.rccp import resource_load
 
 
@@ -68,18 +68,18 @@ def _full_load(resources: Sequence[Resource], window: PlanningWindow) -> np.ndar
     )
     if not items:
         return np.zeros((len(resources), window.weeks))
+    run, setup = bill_matrix(items, resources)
+    return resource_load(stored_mps(items, window), run, setup)
+
+
+def stored_mps(items: Sequence[MpsItem], window: PlanningWindow) -> np.ndarray:
+    """(items, weeks) MPS receipts of each item's published plan on `window` (0 where it has none)."""
     mps = np.zeros((len(items), window.weeks))
     row_of = {item.pk: i for i, item in enumerate(items)}
-    for item_id, first_week, values in MpsItemPlan.objects.filter(item__in=items).values_list(
-        "item_id", "first_week", "values"
-    ):
-        series = np.asarray(values.get(Measure.MPS, []), dtype=float)
-        shift = week_index(first_week, window.first_week)
-        source, start = series[max(shift, 0) :], max(-shift, 0)
-        length = max(min(source.size, window.weeks - start), 0)
-        mps[row_of[item_id], start : start + length] = source[:length]
-    run, setup = bill_matrix(items, resources)
-    return resource_load(mps, run, setup)
+    plans = MpsItemPlan.objects.filter(item__in=list(items)).values_list("item_id", "first_week", "values")
+    for item_id, first_week, values in plans:
+        mps[row_of[item_id]] = on_window(values.get(Measure.MPS, []), first_week, window)
+    return mps
 
 
 def refresh_loads(

@@ -12,7 +12,7 @@ from sop_portal.masterdata.weeks import week_label
 
 from . import revisions
 from .models import BillOfCapacity, Measure, MpsItem, MpsRevision, ResourceLoad
-from .plan_inputs import PlanningWindow
+from .plan_inputs import PlanningWindow, on_window
 
 
 def items_exceptions_first() -> QuerySet[MpsItem]:
@@ -58,12 +58,11 @@ def grid(item: MpsItem, window: PlanningWindow) -> Grid:
     weeks = [window.first_week + timedelta(weeks=k) for k in range(window.weeks)]
     plan = getattr(item, "plan", None)
     values: dict[str, Any] = plan.values if plan else {}
-    shift = (window.first_week - plan.first_week).days // 7 if plan else 0
-    rows = []
-    for measure in Measure:
-        stored = values.get(measure.value, [])[max(shift, 0) :]
-        padded = [0.0] * max(-shift, 0) + list(stored)
-        rows.append((measure.value, measure.label, (padded + [0.0] * window.weeks)[: window.weeks]))
+    stored_from = plan.first_week if plan else window.first_week
+    rows = [
+        (measure.value, measure.label, on_window(values.get(measure.value, []), stored_from, window).tolist())
+        for measure in Measure
+    ]
     return Grid(
         weeks=[week_label(w) for w in weeks],
         week_starts=weeks,

@@ -18,7 +18,7 @@ from sop_portal.jobs import services as jobs
 from sop_portal.jobs.models import Job
 from sop_portal.masterdata.models import Product
 from sop_portal.masterdata.services import today
-from sop_portal.masterdata.weeks import week_index, week_label, week_start
+from sop_portal.masterdata.weeks import week_label, week_start
 
 from . import after_revision, plan_alerts, rough_cut
 from .causes import Cause
@@ -33,7 +33,7 @@ from .models import (
     Resource,
     ScheduledReceipt,
 )
-from .plan_inputs import PlanningWindow, build_batch
+from .plan_inputs import PlanningWindow, build_batch, on_window
 from .planning.engine import run_mps
 from .planning.revision_diff import changed_cells, round_quantities
 
@@ -70,12 +70,9 @@ def _stored_plans(items: Sequence[MpsItem], window: PlanningWindow) -> np.ndarra
     plans = MpsItemPlan.objects.filter(item__in=[i.pk for i in items]).values_list("item_id", "first_week", "values")
     row_of = {item.pk: i for i, item in enumerate(items)}
     for item_id, first_week, values in plans:
-        rows = np.array([values.get(m) or [0.0] for m in MEASURES], dtype=float)
-        shift = week_index(first_week, window.first_week)
-        source = rows[:, max(shift, 0) :]
-        start = max(-shift, 0)
-        length = max(min(source.shape[1], window.weeks - start), 0)
-        out[row_of[item_id], :, start : start + length] = source[:, :length]
+        # Measure by measure: a plan stored before a measure existed simply lacks it (0).
+        for m, measure in enumerate(MEASURES):
+            out[row_of[item_id], m] = on_window(values.get(measure, []), first_week, window)
     return out
 
 
