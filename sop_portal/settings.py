@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "sop_portal.alerts",
     "sop_portal.jobs",
     "sop_portal.demo",
+    "sop_portal.budgeting",
     "production",
     "campaigns",
     "fulfillment",

@@ -57,6 +57,15 @@ CAPABILITIES: dict[str, Capability] = {
         _cap(
             "alerts.act", d.ALL, Role.VIEWER, "Acknowledge, resolve and assign the alerts of one's own departments"
         ),
+        _cap("budget.view", d.ALL, Role.VIEWER, "See budget cycles, scenarios, the session screen and the pack"),
+        _cap(
+            "budget.plan", d.ALL, Role.PLANNER,
+            "Take part in a joint budgeting session: change scenarios, comment, sign off for one's department",
+        ),  # fmt: skip
+        _cap(
+            "budget.manage", {d.FINANCE}, Role.APPROVER,
+            "Run a budget cycle: open it, move its phase, promote the proposal, set capacity costs",
+        ),  # fmt: skip
         _cap(
             "warehouse.edit", {d.WAREHOUSE}, Role.PLANNER, "Change warehouse capacity, exceptions and assignments"
         ),
