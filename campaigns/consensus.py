@@ -156,6 +156,20 @@ def _transfers(lines: list, row: dict[int, int]) -> Transfers:
     )
 
 
+# Public names of the builders above, for readers that choose the lines themselves: joint budgeting
+# (sop_portal/budgeting/base_inputs.py) reads every counted line of a fiscal year once for all products.
+def uplift_lines(lines: list, row: dict[int, int], first_week: date, weeks: int) -> UpliftLines:
+    return _uplift_lines(lines, row, first_week, weeks)
+
+
+def family_effects(lines: list, requested: list[int], row: dict[int, int], first_week: date) -> FamilyEffects:
+    return _family_effects(lines, requested, row, first_week)
+
+
+def transfers(lines: list, row: dict[int, int]) -> Transfers:
+    return _transfers(lines, row)
+
+
 def affected_products(campaign: Campaign) -> set[int]:
     """Every product whose demand this campaign moves: its lines, their predecessors, and with halo or
     cannibalisation the rest of their families."""

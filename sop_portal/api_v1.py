@@ -16,7 +16,10 @@ from returns.api import (
     ShipmentsView,
 )
 
-from .alerts.api import AlertViewSet
+from .alerts.api import AccountabilityView, AlertViewSet
+from .budgeting.api import ChangeViewSet as BudgetChangeViewSet
+from .budgeting.api import CycleViewSet as BudgetCycleViewSet
+from .budgeting.api import ScenarioViewSet as BudgetScenarioViewSet
 from .jobs.api import JobViewSet
 from .masterdata.api import FamilyViewSet, ProductViewSet
 from .organisation.api import DepartmentViewSet, MeView, TokenLoginView
@@ -38,6 +41,9 @@ router.register("returns/anomalies", AnomalyViewSet, basename="return-anomaly")
 router.register("warehouses", WarehouseViewSet, basename="warehouse")
 router.register("warehouse-exceptions", ExceptionViewSet, basename="warehouse-exception")
 router.register("warehouse-assignments", AssignmentViewSet, basename="warehouse-assignment")
+router.register("budget/cycles", BudgetCycleViewSet, basename="budget-cycle")
+router.register("budget/scenarios", BudgetScenarioViewSet, basename="budget-scenario")
+router.register("budget/changes", BudgetChangeViewSet, basename="budget-change")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
@@ -47,5 +53,7 @@ urlpatterns = [
     path("returns/rates/", RatesView.as_view(), name="api-returns-rates"),
     path("returns/policy/", PolicyView.as_view(), name="api-returns-policy"),
     path("fill-rate/", FillRateView.as_view(), name="api-fill-rate"),
+    # Before the router: its alerts/<pk>/ route would take "accountability" for an alert id.
+    path("alerts/accountability/", AccountabilityView.as_view(), name="api-alert-accountability"),
     path("", include(router.urls)),
 ]

@@ -1,4 +1,5 @@
-"""/api/v1/alerts/: the notification centre for scripts — list with filters, acknowledge, resolve, assign."""
+"""/api/v1/alerts/: the notification centre for scripts — list with filters, acknowledge, resolve, assign — and
+/api/v1/alerts/accountability/, the leadership review's figures."""
 
 from __future__ import annotations
 
@@ -7,16 +8,18 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from sop_portal.errors import InputError
 
-from . import services
+from . import accountability, services
 from .models import Alert
 
 
@@ -95,3 +98,22 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         body.is_valid(raise_exception=True)
         owner = body.validated_data["owner"]
         return self._act(request, lambda a: services.assign_alert(a, owner=owner, actor=request.user))
+
+
+class AccountabilityView(APIView):
+    """The accountability review (the page /alerts/accountability/): unresolved alerts per department and
+    severity, median hours to acknowledge and to resolve the alerts raised in the period, overdue alerts per
+    owner, and per ISO week of the last 13 the alerts raised, acknowledged, resolved, open and overdue."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("weeks", int, enum=list(accountability.PERIODS), description="Period of the medians"),
+            OpenApiParameter("department", str, description="Department code; all departments when left out"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        form = accountability.AccountabilityForm(request.query_params)
+        if not form.is_valid():
+            raise ValidationError({name: [str(e) for e in errors] for name, errors in form.errors.items()})
+        return Response(accountability.report(form.scope()).as_json())

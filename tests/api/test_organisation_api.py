@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 def test_me_lists_departments_and_capabilities(api_as):
     body = api_as("mia", marketing=Role.PLANNER, sales=Role.VIEWER).get("/api/v1/me/").json()
     assert body["departments"] == {"marketing": "planner", "sales": "viewer"}
-    assert body["capabilities"] == ["alerts.act", "campaigns.plan", "forecast.edit", "portal.view", "returns.answer"]
+    assert body["capabilities"] == [
+        "alerts.act", "budget.plan", "budget.view", "campaigns.plan", "forecast.edit", "portal.view", "returns.answer"
+    ]
 
 
 def test_departments_are_the_six_standard_ones(api_as):
