@@ -167,7 +167,7 @@ def test_requested_replan_runs_as_a_job_and_records_its_outcome(item, django_cap
         "alerts_raised": 1, "alerts_resolved": 0, "products": [item.product_id],
         "causes": [{"type": "manual", "ref": "user:", "label": "Replan requested by the system"}],
         "stages": {"warehouses": {"warehouses": [], "alerts_raised": [], "alerts_updated": [], "alerts_resolved": []},
-                   "notifications": {"emails_queued": 0}},
+                   "budget": {"budgets": []}, "notifications": {"emails_queued": 0}},
     }  # fmt: skip
     assert job.message.startswith("Revision 1: 1 item, ")
     with django_capture_on_commit_callbacks(execute=True):
