@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 
@@ -13,7 +15,10 @@ def setup_django() -> str:
         os.environ["DATABASE_URL"] = url
     else:
         os.environ.pop("DATABASE_URL", None)
-        os.environ["SQLITE_PATH"] = os.path.join(tempfile.mkdtemp(prefix="sop-bench-"), "bench.sqlite3")
+        folder = tempfile.mkdtemp(prefix="sop-bench-")
+        # A 10,000-SKU database is hundreds of MB: gone when the benchmark ends, not left in /tmp run after run.
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        os.environ["SQLITE_PATH"] = os.path.join(folder, "bench.sqlite3")
     os.environ.setdefault("DEBUG", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sop_portal.settings")
     import django

@@ -219,14 +219,20 @@ CELERY_TIMEZONE = TIME_ZONE
 # What runs after a campaign change's MPS revision, in order (name → function(job, result) → dict).
 PIPELINE_STAGES: dict[str, str] = {
     "warehouses": "fulfillment.stages.check_after_revision",
+    # Locked budgets re-check their unbudgeted campaigns (one query while no budget is locked).
+    "budget": "sop_portal.budgeting.stages.check_after_revision",
     # Last, so it mails what every check before it raised.
     "notifications": "sop_portal.alerts.digests.notify_after_revision",
 }
 # Days an alert may stay unresolved before it is overdue: "type:severity", then the type, then the severity.
-ALERT_SLA_DAYS: dict[str, float] = {"critical": 1, "warning": 3, "info": 7}
+# A campaign not in the budget waits for marketing and finance to agree how to pay for it: a working week.
+ALERT_SLA_DAYS: dict[str, float] = {"critical": 1, "warning": 3, "info": 7, "unbudgeted_campaign:warning": 5}
+# The signed Acknowledge / Resolve links in alert e-mails stop working after this many days.
+ALERT_EMAIL_LINK_MAX_AGE_DAYS = env_int("ALERT_EMAIL_LINK_MAX_AGE_DAYS", 14)
 # The e-mail outbox: a failed send waits RETRY_SECONDS * 2^(attempt-1), at most an hour, and gives up after
 # MAX_ATTEMPTS; a worker that claimed an e-mail has CLAIM_SECONDS to send it before another may.
-EMAIL_OUTBOX = {"retry_seconds": 30, "max_retry_seconds": 3600, "max_attempts": 10, "claim_seconds": 120}
+EMAIL_OUTBOX = {"retry_seconds": 30, "max_retry_seconds": 3600, "max_attempts": 10,
+                "claim_seconds": env_int("EMAIL_CLAIM_SECONDS", 120)}  # fmt: skip
 # A worker that claimed a job must show a sign of life within this many seconds, or another may take it over.
 JOB_LEASE_SECONDS = env_int("JOB_LEASE_SECONDS", 60)
 # Campaign edits wait this long for more edits before the pipeline runs, so a burst becomes one revision.

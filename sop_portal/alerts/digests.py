@@ -1,8 +1,11 @@
 """Digests: per user, what is new, worse or resolved among their subscribed alerts since their last digest,
 grouped by department and severity, as HTML and plain text from templates; who is due; signed unsubscribe.
 
-The scheduler writes each digest to the outbox with the key digest:<user>:<local date of the slot>, and moves
-the user's `last_digest_at` in the same transaction, so a digest is written once however often beat runs.
+The scheduler writes each digest to the outbox with the key digest:<user>:<frequency>:<local date of the slot>, and
+moves the user's `last_digest_at` in the same transaction, so a digest is written once however often beat runs.
+It works a batch of users at a time: their subscriptions, the alerts and the MPS changes of all their windows are
+read in a few queries, each user's digest is picked from them in memory, and the mails are written in one INSERT,
+so a thousand digests cost a few dozen queries, not a few per user.
 """
 
 from __future__ import annotations
@@ -20,14 +23,20 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from sop_portal.budgeting import variance as budget_variance
 from sop_portal.organisation.models import Department
 
-from . import outbox
+from . import email_actions, mps_changes, outbox
 from .models import Alert, Frequency, OutboundEmail, Severity, Subscription
+from .mps_changes import MpsChange, MpsChanges
+from .services import in_departments
 from .subscriptions import matching, subscription_for, zone
 
 UNSUBSCRIBE_SALT = "sop_portal.alerts.unsubscribe"
 PERIOD = {Frequency.DAILY: timedelta(days=1), Frequency.WEEKLY: timedelta(days=7)}
+# Digests built, rendered and written per transaction: few enough that a batch holds its users' subscription rows
+# locked only briefly, many enough that the per-batch reads are paid rarely.
+BATCH = 200
 
 
 # --- Who is due ---------------------------------------------------------------------------------------------
@@ -53,6 +62,16 @@ def is_due(subscription: Subscription, now: datetime) -> bool:
     return slot is not None and (subscription.last_digest_at is None or subscription.last_digest_at < slot)
 
 
+def window(subscription: Subscription, now: datetime) -> tuple[datetime, datetime]:
+    """(slot, since) of a due digest: the slot names it in its dedupe key; it covers (since, now]. A first digest
+    looks one period back; an immediate mail keys on `now` and covers what came since the last one."""
+    if subscription.frequency == Frequency.IMMEDIATE:
+        return now, subscription.last_digest_at or now - timedelta(days=1)
+    slot = last_slot(subscription, now)
+    assert slot is not None  # due, so it has a frequency with slots
+    return slot, subscription.last_digest_at or slot - PERIOD[Frequency(subscription.frequency)]
+
+
 # --- What is in a digest -----------------------------------------------------------------------------------
 
 
@@ -76,10 +95,16 @@ class Digest:
     since: datetime
     until: datetime
     groups: list[Group]
+    # The top MPS changes of the window this user sees (`mps_changes.visible`), and how many they see in all.
+    mps_changes: list[MpsChange] = field(default_factory=list)
+    mps_total: int = 0
+    # Locked budgets' top variances and unbudgeted campaigns, for finance, marketing and operations: they ride
+    # along in daily and weekly digests (standing figures, not news: never a reason to send one by themselves).
+    budget: list[budget_variance.DigestPart] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not self.groups
+        return not self.groups and not self.mps_changes
 
     def counts(self) -> dict[str, int]:
         return {kind: sum(len(getattr(g, kind)) for g in self.groups) for kind in ("new", "worse", "resolved")}
@@ -91,17 +116,40 @@ def _was_worse(alert: Alert, since: datetime) -> bool:
     return bool(before) and alert.severity > before[-1]
 
 
-def build_digest(subscription: Subscription, since: datetime, until: datetime) -> Digest:
-    """The alerts of the subscription that were raised, got worse or were resolved in (since, until]."""
-    alerts = (
-        matching(subscription)
-        .filter(Q(last_seen__gt=since) | Q(resolved_at__gt=since), created__lte=until)
-        .prefetch_related("history")
-        .order_by("-severity", "subject_label", "pk")
+def _window_alerts(subscriptions: list[Subscription], since: datetime, until: datetime) -> list[Alert]:
+    """The alerts any of these subscriptions may want that were raised, changed or resolved in (since, until], with
+    their history (for "worse"): one read for a batch of digests, each of which picks its own (`_wanted`)."""
+    departments = {code for s in subscriptions for code in s.departments}
+    return list(
+        Alert.objects.filter(
+            in_departments(departments), Q(last_seen__gt=since) | Q(resolved_at__gt=since), created__lte=until,
+            severity__gte=min(s.min_severity for s in subscriptions),
+        ).prefetch_related("history").order_by("-severity", "subject_label", "pk")
+    )  # fmt: skip
+
+
+def _wanted(subscription: Subscription, types: set[str], alert: Alert, since: datetime, until: datetime) -> bool:
+    # `matching` and the window of `_window_alerts`, for one subscription, in memory.
+    return (
+        alert.severity >= subscription.min_severity
+        and (not types or alert.type in types)
+        and any(code in alert.departments for code in subscription.departments)
+        and alert.created <= until
+        and (alert.last_seen > since or (alert.resolved_at is not None and alert.resolved_at > since))
     )
-    names = dict(Department.objects.values_list("code", "name"))
+
+
+def compose(
+    subscription: Subscription, since: datetime, until: datetime, alerts: list[Alert], names: dict[str, str],
+    changes: MpsChanges, budget: budget_variance.BudgetDigest | None = None,
+) -> Digest:  # fmt: skip
+    """The digest of one subscription for (since, until] from alerts and MPS changes read for a whole batch: the
+    alerts it wants that were raised, got worse or were resolved, and the top MPS changes its departments see."""
     groups: dict[tuple[str, int], Group] = {}
+    types = set(subscription.alert_types)
     for alert in alerts:
+        if not _wanted(subscription, types, alert, since, until):
+            continue
         if alert.status == Alert.Status.RESOLVED:
             kind = "resolved" if alert.resolved_at and since < alert.resolved_at <= until else None
         elif alert.created > since:
@@ -118,7 +166,26 @@ def build_digest(subscription: Subscription, since: datetime, until: datetime) -
         getattr(group, kind).append(alert)
     order = {code: i for i, code in enumerate(subscription.departments)}
     ordered = sorted(groups.values(), key=lambda g: (order[g.department], -g.severity))
-    return Digest(subscription.user, since, until, ordered)
+    top, total = changes.top(subscription.departments, since, until)
+    immediate = subscription.frequency == Frequency.IMMEDIATE
+    variance = budget.for_departments(subscription.departments) if budget is not None and not immediate else []
+    return Digest(subscription.user, since, until, ordered, top, total, budget=variance)
+
+
+def _department_names() -> dict[str, str]:
+    return dict(Department.objects.values_list("code", "name"))
+
+
+def build_digest(subscription: Subscription, since: datetime, until: datetime) -> Digest:
+    """The digest of one subscription for (since, until] (the preview; the scheduler builds them in batches)."""
+    alerts = (
+        matching(subscription)
+        .filter(Q(last_seen__gt=since) | Q(resolved_at__gt=since), created__lte=until)
+        .prefetch_related("history")
+        .order_by("-severity", "subject_label", "pk")
+    )
+    return compose(subscription, since, until, list(alerts), _department_names(), mps_changes.load(since, until),
+                   budget_variance.for_digests())  # fmt: skip
 
 
 # --- Rendering and unsubscribe -----------------------------------------------------------------------------
@@ -150,10 +217,13 @@ def render_digest(digest: Digest, frequency: str) -> dict[str, Any]:
     context = {
         "digest": digest, "counts": counts, "label": label, "unsubscribe_url": unsubscribe,
         "alerts_url": portal_url(reverse("alerts")), "preferences_url": portal_url(reverse("alert-preferences")),
-        "base_url": settings.PORTAL_BASE_URL.rstrip("/"),
+        "base_url": settings.PORTAL_BASE_URL.rstrip("/"), "email_actions": email_actions.digest_links(digest),
     }  # fmt: skip
+    subject = f"{label} S&OP alerts: {counts['new']} new, {counts['worse']} worse, {counts['resolved']} resolved"
+    if digest.mps_total:
+        subject += f"; {digest.mps_total:,} MPS change{'s' if digest.mps_total > 1 else ''}"
     return {
-        "subject": f"{label} S&OP alerts: {counts['new']} new, {counts['worse']} worse, {counts['resolved']} resolved",
+        "subject": subject,
         "text_body": render_to_string("alerts/email/digest.txt", context),
         "html_body": render_to_string("alerts/email/digest.html", context),
         "headers": {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
@@ -164,45 +234,81 @@ def digest_key(subscription: Subscription, slot: datetime) -> str:
     return f"digest:{subscription.user_id}:{subscription.frequency}:{slot.date().isoformat()}"
 
 
-@transaction.atomic
-def queue_digest(subscription: Subscription, now: datetime) -> OutboundEmail | None:
-    """Write this user's digest if it is due and not empty, and move their window on; None when nothing to send.
-
-    Immediate subscribers get the same mail for what changed since their last one, keyed by the window's end."""
-    subscription = Subscription.objects.select_for_update().select_related("user").get(pk=subscription.pk)
-    if not is_due(subscription, now):
-        return None
+def _worth_sending(digest: Digest, subscription: Subscription) -> bool:
+    if not subscription.user.email:
+        return False
     if subscription.frequency == Frequency.IMMEDIATE:
-        slot = now
-        since = subscription.last_digest_at or now - timedelta(days=1)
-    else:
-        slot = last_slot(subscription, now)  # type: ignore[assignment]  # is_due: not None
-        since = subscription.last_digest_at or slot - PERIOD[Frequency(subscription.frequency)]
-    digest = build_digest(subscription, since, now)
-    Subscription.objects.filter(pk=subscription.pk).update(last_digest_at=now)
-    if digest.empty or not subscription.user.email:
-        return None
-    key = f"immediate:{subscription.user_id}:{now.isoformat()}" if slot is now else digest_key(subscription, slot)
-    return outbox.queue_email(
-        dedupe_key=key, recipient=subscription.user.email, user=subscription.user,
-        **render_digest(digest, subscription.frequency),
-    )  # fmt: skip
+        # An immediate mail is about alerts; the MPS changes of its window ride along. Were they to trigger one,
+        # every replan would mail every immediate subscriber in operations, however little it moved.
+        return bool(digest.groups)
+    return not digest.empty
 
 
-def queue_due_digests(now: datetime | None = None, frequencies: tuple[str, ...] = tuple(Frequency.values)) -> int:
-    """Beat: create missing subscriptions (defaults), then queue every due digest. Returns how many were queued."""
+@transaction.atomic
+def _queue_batch(
+    subscription_ids: list[int], now: datetime, changes: MpsChanges | None = None,
+    budget: budget_variance.BudgetDigest | None = None,
+) -> list[OutboundEmail]:  # fmt: skip
+    """Write the digests of these users that are due and not empty, and move their windows on: a few queries for
+    the whole batch. `changes` are the MPS changes read for the whole run, when they cover the batch's windows;
+    `budget` the budget variance measured for the whole run."""
+    # Locked in id order, so two beat runs never deadlock; the second waits, then finds none due.
+    locked = Subscription.objects.select_for_update(of=("self",)).select_related("user").filter(pk__in=subscription_ids)
+    subscriptions = [s for s in locked.order_by("pk") if is_due(s, now)]
+    if not subscriptions:
+        return []
+    windows = {s.pk: window(s, now) for s in subscriptions}
+    since = min(start for _, start in windows.values())
+    alerts = _window_alerts(subscriptions, since, now)
+    names = _department_names()
+    if changes is None or not changes.covers(since, now):
+        changes = mps_changes.load(since, now)
+    if budget is None and any(s.frequency != Frequency.IMMEDIATE for s in subscriptions):
+        budget = budget_variance.for_digests()
+    Subscription.objects.filter(pk__in=[s.pk for s in subscriptions]).update(last_digest_at=now)
+    emails = []
+    for subscription in subscriptions:
+        slot, start = windows[subscription.pk]
+        digest = compose(subscription, start, now, alerts, names, changes, budget)
+        if not _worth_sending(digest, subscription):
+            continue
+        immediate = subscription.frequency == Frequency.IMMEDIATE
+        emails.append({
+            "dedupe_key": f"immediate:{subscription.user_id}:{now.isoformat()}" if immediate
+            else digest_key(subscription, slot),
+            "recipient": subscription.user.email, "user": subscription.user,
+            **render_digest(digest, subscription.frequency),
+        })  # fmt: skip
+    return outbox.queue_emails(emails)
+
+
+def queue_digest(subscription: Subscription, now: datetime) -> OutboundEmail | None:
+    """Write this user's digest if it is due and not empty, and move their window on; None when nothing to send."""
+    queued = _queue_batch([subscription.pk], now)
+    return queued[0] if queued else None
+
+
+def queue_due_digests(
+    now: datetime | None = None, frequencies: tuple[str, ...] = tuple(Frequency.values), batch: int = BATCH
+) -> int:
+    """Beat: create missing subscriptions (defaults), then queue every due digest, `batch` users per transaction.
+    Returns how many were queued."""
     now = now or timezone.now()
     for user in get_user_model().objects.filter(is_active=True, memberships__isnull=False,
                                                  alert_subscription__isnull=True).distinct():  # fmt: skip
         subscription_for(user)
-    queued = 0
-    subscriptions = Subscription.objects.filter(
+    candidates = Subscription.objects.filter(
         user__is_active=True, frequency__in=[f for f in frequencies if f != Frequency.OFF]
-    ).select_related("user")
-    for subscription in subscriptions:
-        if is_due(subscription, now) and queue_digest(subscription, now) is not None:
-            queued += 1
-    return queued
+    ).only("frequency", "time_of_day", "weekday", "time_zone", "last_digest_at")
+    due = [s for s in candidates.order_by("pk") if is_due(s, now)]
+    if not due:
+        return 0
+    # The MPS changes of every window of the run, read once: a full replan changes thousands of lines.
+    changes = mps_changes.load(min(window(s, now)[1] for s in due), now)
+    # Measured once for the run (one query while no budget is locked); immediate mails do not carry it.
+    budget = budget_variance.for_digests() if any(s.frequency != Frequency.IMMEDIATE for s in due) else None
+    ids = [s.pk for s in due]
+    return sum(len(_queue_batch(ids[i : i + batch], now, changes, budget)) for i in range(0, len(ids), batch))
 
 
 def preview(user: Any, now: datetime | None = None) -> dict[str, Any]:

@@ -29,6 +29,7 @@ class Alert(models.Model):
         WAREHOUSE_OVERLOAD = "warehouse_overload", "Warehouse capacity"
         FILL_RATE = "fill_rate", "Order fill at risk"
         RETURNS_ANOMALY = "returns_anomaly", "Return rate above baseline"
+        UNBUDGETED_CAMPAIGN = "unbudgeted_campaign", "Campaign not in the budget"
 
     key = models.CharField(max_length=200, help_text="The condition: one open alert per key")
     type = models.CharField(max_length=40, choices=Type.choices)

@@ -4,6 +4,10 @@ SMTP or network error put it back with exponential backoff.
 
 A worker killed after the SMTP server accepted a message but before it recorded "sent" leaves a claim that runs
 out; the message is then sent again. Its Message-ID is derived from the dedupe key, so the copy is recognisable.
+
+Many e-mails at once (a run of digests) are written with one INSERT (`queue_emails`) and sent by one task over one
+SMTP connection (`deliver_many`); each is still claimed on its own and marked sent as soon as the server took it,
+so a killed worker leaves at most the one message it was sending to go out twice.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import contextlib
 import hashlib
 import logging
 import smtplib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +30,8 @@ from .models import OutboundEmail
 
 log = logging.getLogger(__name__)
 Status = OutboundEmail.Status
+# E-mails read at a time when sending many: the claims stay one per e-mail, the reads are a page.
+PAGE = 100
 
 
 def _config(name: str) -> float:
@@ -65,10 +72,65 @@ def queue_email(
     return email
 
 
+def _row(email: Mapping[str, Any], now: datetime) -> OutboundEmail:
+    return OutboundEmail(
+        dedupe_key=email["dedupe_key"], user=email.get("user"), recipient=email["recipient"],
+        subject=email["subject"][:300], text_body=email["text_body"], html_body=email.get("html_body", ""),
+        headers={"Message-ID": message_id(email["dedupe_key"]), **(email.get("headers") or {})}, next_attempt_at=now,
+    )  # fmt: skip
+
+
+def queue_emails(emails: Sequence[Mapping[str, Any]], *, send_now: bool = True) -> list[OutboundEmail]:
+    """Write many e-mails (the keyword arguments of `queue_email`, one dict each) in the caller's transaction with
+    one INSERT; those whose key exists already are left out, as `queue_email` leaves them. Returns the new rows.
+
+    With `send_now` one task sends them all over one SMTP connection once the transaction commits (one task per
+    e-mail would open a connection each); the beat task `deliver_due_emails` finds any it did not send.
+    """
+    if not emails:
+        return []
+    keys = [e["dedupe_key"] for e in emails]
+    taken = set(OutboundEmail.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True))
+    now = timezone.now()
+    rows = []
+    for email in emails:
+        if email["dedupe_key"] not in taken:
+            taken.add(email["dedupe_key"])
+            rows.append(_row(email, now))
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            created = OutboundEmail.objects.bulk_create(rows)
+    except IntegrityError:  # a key was written by someone else since the look-up: one by one, skipping it
+        created = [e for e in (_queue_one(row) for row in rows) if e is not None]
+    if created and created[0].pk is None:  # a database that does not return ids from a bulk INSERT
+        created = list(OutboundEmail.objects.filter(dedupe_key__in=[r.dedupe_key for r in rows]).order_by("pk"))
+    if send_now:
+        ids = [email.pk for email in created]
+        transaction.on_commit(lambda: _send_many_task(ids))
+    return created
+
+
+def _queue_one(row: OutboundEmail) -> OutboundEmail | None:
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:
+        return None
+    return row
+
+
 def _send_task(email_id: int) -> None:
     from .tasks import send_email
 
     send_email.delay(email_id)
+
+
+def _send_many_task(email_ids: list[int]) -> None:
+    from .tasks import send_emails
+
+    send_emails.delay(email_ids)
 
 
 def _due(now: datetime) -> Q:
@@ -101,6 +163,20 @@ def claim_next(now: datetime | None = None) -> OutboundEmail | None:
     return None
 
 
+def _claim_read(email: OutboundEmail, now: datetime) -> bool:
+    """Take an e-mail read (due at `now`) with a page of others for this worker: one conditional UPDATE, like
+    `claim`, on the status and attempts that were read. Every claim counts an attempt, so while both are as read
+    nobody has claimed it since and it is still due; the row in hand is then the row claimed, without a re-read.
+    (The equality test costs the ORM half what `_due` does, and this runs once per e-mail.)"""
+    claimed_until = now + timedelta(seconds=_config("claim_seconds"))
+    taken = OutboundEmail.objects.filter(pk=email.pk, status=email.status, attempts=email.attempts).update(
+        status=Status.SENDING, attempts=email.attempts + 1, claimed_until=claimed_until
+    )
+    if taken:
+        email.status, email.attempts, email.claimed_until = Status.SENDING, email.attempts + 1, claimed_until
+    return bool(taken)
+
+
 def _message(email: OutboundEmail, connection: Any) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=email.subject, body=email.text_body, to=[email.recipient], headers=email.headers,
@@ -112,10 +188,15 @@ def _message(email: OutboundEmail, connection: Any) -> EmailMultiAlternatives:
 
 
 def send_claimed(email: OutboundEmail, connection: Any = None, now: datetime | None = None) -> bool:
-    """Send an e-mail this worker claimed. True when sent; on an SMTP or network error it is put back for a
-    retry after `backoff` (or marked failed after the last attempt) and False is returned."""
+    """Send an e-mail this worker claimed, over `connection` if given (opened now if it is not yet, and left open
+    for the next e-mail). True when sent; on an SMTP or network error it is put back for a retry after `backoff`
+    (or marked failed after the last attempt) and False is returned."""
     try:
-        _message(email, connection or get_connection()).send()
+        if connection is None:
+            _message(email, get_connection()).send()  # a connection of its own, closed once sent
+        else:
+            connection.open()  # does nothing when already open
+            _message(email, connection).send()
     except (smtplib.SMTPException, OSError) as exc:
         failed = email.attempts >= _config("max_attempts")
         retry_at = (now or timezone.now()) + backoff(email.attempts)
@@ -125,7 +206,8 @@ def send_claimed(email: OutboundEmail, connection: Any = None, now: datetime | N
         )  # fmt: skip
         log.warning("email %s to %s not sent (attempt %s): %s", email.pk, email.recipient, email.attempts, exc)
         return False
-    # Conditional on our claim, so a worker whose claim ran out cannot overwrite a newer attempt's outcome.
+    # Conditional on our claim, so a worker whose claim ran out cannot overwrite a newer attempt's outcome. One
+    # row at a time, right after the server took it: a worker killed now re-sends at most this one message.
     OutboundEmail.objects.filter(pk=email.pk, status=Status.SENDING, attempts=email.attempts).update(
         status=Status.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""
     )
@@ -138,22 +220,60 @@ def deliver(email_id: int) -> bool:
     return send_claimed(email) if email is not None else False
 
 
-def deliver_due(now: datetime | None = None, limit: int = 10_000) -> int:
-    """Send every due e-mail over one SMTP connection; stops at the first connection failure (the rest wait for
-    their retry). Returns how many were sent."""
-    now = now or timezone.now()
-    sent = 0
+@contextlib.contextmanager
+def _smtp() -> Iterator[Any]:
+    """One SMTP connection for many e-mails: opened by the first send (none when nothing is due), closed after."""
     connection = get_connection()
     try:
-        for _ in range(limit):
-            email = claim_next(now)
-            if email is None:
-                break
-            if send_claimed(email, connection, now):
-                sent += 1
-            else:
-                break  # SMTP is down: don't hammer it with every other e-mail now
+        yield connection
     finally:
         with contextlib.suppress(smtplib.SMTPException, OSError):
             connection.close()
+
+
+def _send_each(emails: Iterable[OutboundEmail], connection: Any, now: datetime) -> tuple[int, bool]:
+    """Claim and send each e-mail over `connection`: (how many were sent, whether SMTP failed). After a failure the
+    rest wait for their retry: a server that is down is not hammered with every other e-mail now."""
+    sent = 0
+    for email in emails:
+        if not _claim_read(email, now):
+            continue  # another worker has it, or sent it since the page was read
+        if not send_claimed(email, connection, now):
+            return sent, True
+        sent += 1
+    return sent, False
+
+
+def deliver_many(email_ids: Sequence[int], now: datetime | None = None) -> int:
+    """Send those of these e-mails that are due over one SMTP connection (the task that follows queue_emails);
+    stops at the first SMTP failure. Returns how many were sent."""
+    now = now or timezone.now()
+    sent = 0
+    with _smtp() as connection:
+        for start in range(0, len(email_ids), PAGE):
+            page = OutboundEmail.objects.filter(_due(now), pk__in=email_ids[start : start + PAGE])
+            done, failed = _send_each(page.order_by("next_attempt_at", "pk"), connection, now)
+            sent += done
+            if failed:
+                break
+    return sent
+
+
+def deliver_due(now: datetime | None = None, limit: int = 10_000) -> int:
+    """Send every due e-mail (up to `limit`) over one SMTP connection, a page at a time; stops at the first SMTP
+    failure (the rest wait for their retry). Returns how many were sent."""
+    now = now or timezone.now()
+    sent = read = 0
+    with _smtp() as connection:
+        while read < limit:
+            page = list(
+                OutboundEmail.objects.filter(_due(now)).order_by("next_attempt_at", "pk")[: min(PAGE, limit - read)]
+            )
+            if not page:
+                break
+            read += len(page)
+            done, failed = _send_each(page, connection, now)
+            sent += done
+            if failed:
+                break
     return sent

@@ -144,9 +144,12 @@ def may_act(user: Any, alert: Alert) -> bool:
     return bool(user.is_superuser or set(roles_of(user)) & set(alert.departments))
 
 
-def _history(alert: Alert, event: str, actor: Any, at: datetime) -> None:
+def _history(alert: Alert, event: str, actor: Any, at: datetime, via: str = "") -> None:
+    # `via` names the channel when it is not the portal ("email": a signed link in a digest), so the history
+    # shows how the person acted; it rides in the row's cause, the alert's own cause is left as it is.
+    cause = {**alert.cause, "via": via} if via else alert.cause
     AlertOccurrence.objects.create(
-        alert=alert, at=at, event=event, severity=alert.severity, message=alert.message, cause=alert.cause, actor=actor
+        alert=alert, at=at, event=event, severity=alert.severity, message=alert.message, cause=cause, actor=actor
     )
 
 
@@ -160,7 +163,7 @@ def _refused(alert: Alert, action: str) -> AlertStateError:
 
 
 @transaction.atomic
-def acknowledge_alert(alert: Alert, *, actor: Any) -> Alert:
+def acknowledge_alert(alert: Alert, *, actor: Any, via: str = "") -> Alert:
     """Open → acknowledged by `actor`, who becomes its owner unless it has one. Only one person acknowledges."""
     now = timezone.now()
     taken = Alert.objects.filter(pk=alert.pk, status=Alert.Status.OPEN).update(
@@ -169,12 +172,12 @@ def acknowledge_alert(alert: Alert, *, actor: Any) -> Alert:
     if not taken:
         raise _refused(alert, "acknowledge")
     alert.refresh_from_db()
-    _history(alert, AlertOccurrence.Event.ACKNOWLEDGED, actor, now)
+    _history(alert, AlertOccurrence.Event.ACKNOWLEDGED, actor, now, via)
     return alert
 
 
 @transaction.atomic
-def resolve_alert(alert: Alert, *, actor: Any) -> Alert:
+def resolve_alert(alert: Alert, *, actor: Any, via: str = "") -> Alert:
     """Open or acknowledged → resolved by `actor`. If the condition is still there, the next check raises it anew."""
     now = timezone.now()
     taken = Alert.objects.filter(pk=alert.pk, status__in=UNRESOLVED).update(
@@ -183,7 +186,7 @@ def resolve_alert(alert: Alert, *, actor: Any) -> Alert:
     if not taken:
         raise _refused(alert, "resolve")
     alert.refresh_from_db()
-    _history(alert, AlertOccurrence.Event.RESOLVED, actor, now)
+    _history(alert, AlertOccurrence.Event.RESOLVED, actor, now, via)
     return alert
 
 

@@ -25,10 +25,10 @@ from .services import in_departments
 DEPARTMENT_TYPES: dict[str, list[str]] = {
     d.OPERATIONS: [Alert.Type.SHORTAGE, Alert.Type.BELOW_SAFETY_STOCK, Alert.Type.OVERLOAD],
     d.SALES: [Alert.Type.SHORTAGE, Alert.Type.FILL_RATE, Alert.Type.RETURNS_ANOMALY],
-    d.MARKETING: [Alert.Type.WAREHOUSE_OVERLOAD, Alert.Type.RETURNS_ANOMALY],
+    d.MARKETING: [Alert.Type.WAREHOUSE_OVERLOAD, Alert.Type.RETURNS_ANOMALY, Alert.Type.UNBUDGETED_CAMPAIGN],
     d.WAREHOUSE: [Alert.Type.WAREHOUSE_OVERLOAD, Alert.Type.FILL_RATE],
     d.CUSTOMER_SERVICE: [Alert.Type.RETURNS_ANOMALY, Alert.Type.FILL_RATE],
-    d.FINANCE: [Alert.Type.SHORTAGE, Alert.Type.OVERLOAD],
+    d.FINANCE: [Alert.Type.SHORTAGE, Alert.Type.OVERLOAD, Alert.Type.UNBUDGETED_CAMPAIGN],
 }
 # By the highest role held: viewers follow along weekly; planners act daily; approvers and admins see the critical.
 ROLE_DEFAULTS: dict[int, tuple[str, Severity]] = {

@@ -1,4 +1,4 @@
-"""Thin Celery tasks of the alerts app: send one e-mail, send every due one, queue the digests that are due."""
+"""Thin Celery tasks of the alerts app: send one e-mail, a batch, every due one; queue the digests that are due."""
 
 from __future__ import annotations
 
@@ -12,6 +12,14 @@ from . import digests, outbox
 def send_email(email_id: int) -> bool:
     # A duplicate message finds the e-mail claimed or sent and does nothing; a failure is retried by the beat task.
     return outbox.deliver(email_id)
+
+
+@shared_task(name="sop_portal.alerts.tasks.send_emails", acks_late=True, reject_on_worker_lost=True,
+             ignore_result=True)  # fmt: skip
+def send_emails(email_ids: list[int]) -> int:
+    # A batch written together (a run of digests), sent over one SMTP connection; each e-mail is still claimed on
+    # its own, so a redelivered message re-sends none that went out, and a failure is retried by the beat task.
+    return outbox.deliver_many(email_ids)
 
 
 @shared_task(name="sop_portal.alerts.tasks.deliver_due_emails", acks_late=True, ignore_result=True)

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,7 +22,7 @@ from sop_portal.errors import InputError
 from sop_portal.organisation.models import Membership
 from sop_portal.organisation.permissions import requires
 
-from . import digests, services, subscriptions
+from . import digests, email_actions, services, subscriptions
 from .forms import AlertFilterForm, SubscriptionForm
 from .models import Alert
 
@@ -149,3 +150,30 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         subscriptions.update_subscription(user, frequency="off")
         return render(request, "alerts/unsubscribe.html", {"done": True, "user": user})
     return render(request, "alerts/unsubscribe.html", {"user": user, "token": token})
+
+
+# The Acknowledge / Resolve links in alert e-mails. No login: the signed token names the user and is the
+# credential; it does not sign them in. GET only shows what the link would do (mail scanners fetch links);
+# the POST from that page acts, with the page's CSRF token like any form.
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def email_action(request: HttpRequest, token: str) -> HttpResponse:
+    template = "alerts/email_action.html"
+    try:
+        link = email_actions.read(token)
+    except email_actions.LinkError as exc:
+        return render(request, template, {"error": exc.message}, status=exc.status)
+    refusal = email_actions.refusal(link)
+    if refusal:
+        return render(request, template, {"error": refusal}, status=403)
+    if email_actions.already_done(link):
+        return render(request, template, {"link": link, "already": True})
+    if request.method == "POST":
+        try:
+            email_actions.perform(link)
+        except services.AlertStateError:
+            # Someone acted between the page and the click: say where the alert stands now, like a fresh GET.
+            return render(request, template, {"link": email_actions.current(link), "already": True})
+        return render(request, template, {"link": email_actions.current(link), "done": True})
+    return render(request, template, {"link": link, "token": token})

@@ -29,7 +29,8 @@ def current(user) -> dict:
         (
             {"warehouse": Role.VIEWER, "marketing": Role.APPROVER},
             {"departments": ["marketing", "warehouse"],
-             "alert_types": ["fill_rate", "returns_anomaly", "warehouse_overload"], "min_severity": 30,
+             "alert_types": ["fill_rate", "returns_anomaly", "unbudgeted_campaign", "warehouse_overload"],
+             "min_severity": 30,
              "frequency": "daily"},
         ),
         ({"sales": Role.VIEWER}, {"departments": ["sales"], "alert_types": ["fill_rate", "returns_anomaly", "shortage"],
