@@ -17,5 +17,6 @@ urlpatterns = [
     path("returns/", include("returns.urls")),
     path("warehouses/", include("fulfillment.urls")),
     path("alerts/", include("sop_portal.alerts.urls")),
+    path("budget/", include("sop_portal.budgeting.urls")),
     path("", include("sop_portal.dashboard.urls")),
 ]
