@@ -22,3 +22,19 @@ def django_db_modify_db_settings(
     """Runs just before pytest-django creates the test database: start the private PostgreSQL and give this
     session its own test database name when another session is using the server too."""
     prepare_suite_database(request.config)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Transactional tests (live server, real workers) end with a flush that also wipes what data migrations
+    created — the six departments, the returns reason taxonomy — so a later transactional test would start
+    without them. Serialized rollback restores that data at the start of each such test."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        transactional = kwargs.get("transaction") or {"live_server", "transactional_db"} & set(
+            getattr(item, "fixturenames", ())
+        )
+        if transactional and not kwargs.get("serialized_rollback"):
+            item.add_marker(pytest.mark.django_db(*(marker.args if marker else ()), **{
+                **kwargs, "transaction": True, "serialized_rollback": True,
+            }))  # fmt: skip
