@@ -12,6 +12,7 @@ from collections.abc import Callable
 from django.db import transaction
 
 from . import campaigns, company, mps, people, sites, warehouses, weekly
+from .budget import seed_budget
 from .returns import seed_returns
 from .run import Login, Outcome, SeedOptions, SeedRun
 
@@ -32,6 +33,8 @@ STEPS: list[Step] = [
     campaigns.seed_campaigns,
     warehouses.seed_warehouses,
     seed_returns,
+    # Last: next year's budget is computed from everything above (campaigns, MPS items, warehouses, returns).
+    seed_budget,
 ]
 
 
