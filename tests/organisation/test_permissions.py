@@ -21,18 +21,30 @@ def user_with(**roles: Role):
     ("roles", "expected"),
     [
         ({}, set()),
-        ({"sales": Role.VIEWER}, {"alerts.act", "portal.view"}),
-        ({"sales": Role.PLANNER}, {"alerts.act", "portal.view", "forecast.edit", "campaigns.plan", "returns.answer"}),
-        ({"finance": Role.PLANNER}, {"alerts.act", "portal.view", "products.edit"}),
+        ({"sales": Role.VIEWER}, {"alerts.act", "portal.view", "budget.view"}),
+        (
+            {"sales": Role.PLANNER},
+            {"alerts.act", "portal.view", "forecast.edit", "campaigns.plan", "returns.answer", "budget.view",
+             "budget.plan"},
+        ),
+        ({"finance": Role.PLANNER}, {"alerts.act", "portal.view", "products.edit", "budget.view", "budget.plan"}),
+        (
+            {"finance": Role.APPROVER},
+            {"alerts.act", "portal.view", "products.edit", "budget.view", "budget.plan", "budget.manage"},
+        ),
         (
             {"operations": Role.APPROVER},
             {"alerts.act", "portal.view", "products.edit", "forecast.edit", "mps.replan", "mps.edit",
-             "campaigns.approve"},
+             "campaigns.approve", "budget.view", "budget.plan"},
         ),
-        ({"warehouse": Role.ADMIN}, {"alerts.act", "portal.view", "organisation.manage", "warehouse.edit"}),
+        (
+            {"warehouse": Role.ADMIN},
+            {"alerts.act", "portal.view", "organisation.manage", "warehouse.edit", "budget.view", "budget.plan"},
+        ),
         (
             {"marketing": Role.VIEWER, "operations": Role.PLANNER},
-            {"alerts.act", "portal.view", "products.edit", "forecast.edit", "mps.replan", "mps.edit"},
+            {"alerts.act", "portal.view", "products.edit", "forecast.edit", "mps.replan", "mps.edit", "budget.view",
+             "budget.plan"},
         ),
     ],
 )
