@@ -42,33 +42,29 @@ CAPABILITIES: dict[str, Capability] = {
     for c in [
         _cap("portal.view", d.ALL, Role.VIEWER, "See plans, products and dashboards"),
         _cap("products.edit", {d.OPERATIONS, d.FINANCE}, Role.PLANNER, "Create and change products and families"),
-        _cap(
-            "forecast.edit", {d.SALES, d.MARKETING, d.OPERATIONS}, Role.PLANNER, "Change the baseline forecast"
-        ),
+        _cap("forecast.edit", {d.SALES, d.MARKETING, d.OPERATIONS}, Role.PLANNER, "Change the baseline forecast"),
         _cap("organisation.manage", d.ALL, Role.ADMIN, "Manage members of one's own departments"),
         _cap("campaigns.plan", {d.MARKETING, d.SALES}, Role.PLANNER, "Create, edit, submit and cancel campaigns"),
-        _cap(
-            "campaigns.approve", {d.SALES, d.OPERATIONS}, Role.APPROVER, "Approve or reject proposed campaigns"
-        ),
+        _cap("campaigns.approve", {d.SALES, d.OPERATIONS}, Role.APPROVER, "Approve or reject proposed campaigns"),
         _cap("mps.replan", {d.OPERATIONS}, Role.PLANNER, "Replan the master production schedule"),
         _cap("mps.edit", {d.OPERATIONS}, Role.PLANNER, "Change MPS parameters, resources and firm planned orders"),
         _cap("returns.import", {d.CUSTOMER_SERVICE}, Role.PLANNER, "Import returns and shipped quantities, add notes"),
         _cap("returns.answer", {d.MARKETING, d.SALES}, Role.PLANNER, "Acknowledge and answer return-rate alerts"),
-        _cap(
-            "alerts.act", d.ALL, Role.VIEWER, "Acknowledge, resolve and assign the alerts of one's own departments"
-        ),
+        _cap("alerts.act", d.ALL, Role.VIEWER, "Acknowledge, resolve and assign the alerts of one's own departments"),
         _cap("budget.view", d.ALL, Role.VIEWER, "See budget cycles, scenarios, the session screen and the pack"),
         _cap(
-            "budget.plan", d.ALL, Role.PLANNER,
+            "budget.plan",
+            d.ALL,
+            Role.PLANNER,
             "Take part in a joint budgeting session: change scenarios, comment, sign off for one's department",
-        ),  # fmt: skip
-        _cap(
-            "budget.manage", {d.FINANCE}, Role.APPROVER,
-            "Run a budget cycle: open it, move its phase, promote the proposal, set capacity costs",
-        ),  # fmt: skip
-        _cap(
-            "warehouse.edit", {d.WAREHOUSE}, Role.PLANNER, "Change warehouse capacity, exceptions and assignments"
         ),
+        _cap(
+            "budget.manage",
+            {d.FINANCE},
+            Role.APPROVER,
+            "Run a budget cycle: open it, move its phase, promote the proposal, set capacity costs",
+        ),
+        _cap("warehouse.edit", {d.WAREHOUSE}, Role.PLANNER, "Change warehouse capacity, exceptions and assignments"),
     ]
 }
 
