@@ -35,8 +35,9 @@ ROWS = (
 NOISE = 0.005
 
 
-def _chosen(cycle: BudgetCycle, ids: Sequence[str]) -> tuple[list[Scenario], list[str]]:
-    """The proposal, then the scenarios asked for (at most three others), and the ids that are not in it."""
+def _chosen(cycle: BudgetCycle, ids: Sequence[str]) -> tuple[list[Scenario], list[str], list[Scenario]]:
+    """The proposal, then the scenarios asked for (at most three others), the ids that are not in the cycle, and
+    the scenarios left out beyond the third (the page says so rather than drop them silently)."""
     found = {s.pk: s for s in Scenario.objects.filter(cycle=cycle, pk__in=[int(i) for i in ids if i.isdigit()])}
     unknown = [i for i in ids if not i.isdigit() or int(i) not in found]
     others = []
@@ -45,7 +46,7 @@ def _chosen(cycle: BudgetCycle, ids: Sequence[str]) -> tuple[list[Scenario], lis
         if scenario is not None and scenario.pk != cycle.proposal_id and scenario not in others:
             others.append(scenario)
     proposal = [s for s in [cycle.proposal] if s is not None]
-    return proposal + others[:MOST_COMPARED], unknown
+    return proposal + others[:MOST_COMPARED], unknown, others[MOST_COMPARED:]
 
 
 def _rows(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -65,13 +66,16 @@ def _rows(columns: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def compare_page(
     request: HttpRequest, cycle: BudgetCycle, ids: Sequence[str], status: int = 200, error: str = ""
 ) -> HttpResponse:
-    chosen, unknown = _chosen(cycle, ids)
+    chosen, unknown, dropped = _chosen(cycle, ids)
     columns = services.compare(cycle, chosen) if len(chosen) > 1 else []
+    scenarios = list(selectors.scenarios(cycle))
     context = {
         "cycle": cycle,
         "columns": columns,
         "rows": _rows(columns) if columns else [],
-        "scenarios": list(selectors.scenarios(cycle)),
+        "scenarios": scenarios,
+        "candidates": [s for s in scenarios if s.pk != cycle.proposal_id],
+        "dropped": [s.name for s in dropped],
         "selected": [s.pk for s in chosen],
         "unknown": unknown,
         "error": error,

@@ -43,7 +43,8 @@ def put_errors(form: forms.Form, errors: Mapping[str, str], fields: Mapping[str,
 
 class CycleForm(forms.Form):
     fiscal_year = forms.IntegerField(min_value=2000, max_value=9998, help_text="The calendar year (ISO weeks)")
-    name = forms.CharField(max_length=120, required=False, help_text="Default: Budget <year>")
+    # Help texts are shown as HTML by the shared field template: no angle brackets in them.
+    name = forms.CharField(max_length=120, required=False, help_text="Default: Budget and the year (Budget 2028)")
     participants = forms.ModelMultipleChoiceField(
         queryset=Department.objects.order_by("sort_order", "name"), widget=forms.CheckboxSelectMultiple,
         help_text="The departments at the table: each signs its part",
@@ -113,7 +114,7 @@ class CampaignLineForm(forms.Form):
     sku = forms.CharField(max_length=40, label="SKU")
     uplift_kind = forms.ChoiceField(choices=UPLIFT_KINDS, initial="percent", label="Uplift in")
     uplift_value = forms.FloatField(label="Uplift")
-    profile = forms.ChoiceField(choices=PROFILES, initial="flat")
+    profile = forms.ChoiceField(choices=PROFILES, initial="flat", label="Profile")
 
     def full_clean(self) -> None:
         # A line left empty is not part of the campaign: it has nothing to check and no errors to show.
@@ -144,6 +145,10 @@ class AddCampaignForm(ChangeForm):
         count = min(int(shown), MOST_LINES) if shown.isdigit() and int(shown) > 0 else FIRST_LINES
         data = self.data if self.is_bound else None
         self.lines = [CampaignLineForm(data, prefix=self.add_prefix(f"l{k}")) for k in range(count)]
+        for number, line in enumerate(self.lines, start=1):
+            # The lines are table rows under one heading each: a screen reader needs the line and the column.
+            for line_field in line.fields.values():
+                line_field.widget.attrs["aria-label"] = f"Line {number} {line_field.label}"
 
     def is_valid(self) -> bool:
         # Every line is checked (no short cut), so the planner sees all the errors at once.
@@ -253,6 +258,14 @@ class ShiftForm(ChangeForm):
     def __init__(self, *args: Any, resources: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["resource"].widget.choices = [("", "Pick a resource"), *resources]
+
+    def apply_errors(self, errors: Mapping[str, str]) -> None:
+        # The services check the months with the rest (so every error shows at once) but name the payload field
+        # ("must be the from_month or later"): the planner sees a From field and a month.
+        first, last = self.cleaned_data.get("from_month"), self.cleaned_data.get("to_month")
+        if "to_month" in errors and first is not None and last is not None and last < first:
+            errors = {**errors, "to_month": f"must be {MONTH_NAMES[first - 1]} or later (the shift runs From → To)"}
+        put_errors(self, errors)
 
     def payload(self) -> dict[str, Any]:
         data = self.cleaned_data

@@ -15,6 +15,9 @@ from typing import Any
 
 from sop_portal.masterdata.weeks import parse_week, week_index
 
+from .planning.fiscal_weeks import MONTH_NAMES
+from .templatetags.budget import figure  # the grid's number format, in the words too
+
 MONEY, UNITS, HOURS, SHIFTS, PERCENT = "money", "units", "h", "shifts", "percent"
 # Peak utilisation at or above this is worth a look before it is an overload.
 WATCH = 0.85
@@ -48,6 +51,7 @@ RESOURCE_MEASURES = (
 )
 DIMENSION_LABELS = {"inbound": "Inbound", "outbound": "Outbound", "storage": "Storage", "labour": "Labour"}
 DIMENSION_UNITS = {"inbound": UNITS, "outbound": UNITS, "storage": "pallets", "labour": HOURS}
+UNIT_WORDS = {UNITS: "units", HOURS: "h"}
 # Levels, not flows: their year is the highest month, not the sum.
 PEAK_MEASURES = frozenset({"peak_utilisation"})
 
@@ -214,7 +218,9 @@ def warehouses(summary: dict[str, Any]) -> list[Group]:
             for cell, line_cell in zip(peak.cells, load.cells, strict=True):
                 cell.level = line_cell.level = level(cell.value)
             peak.total.level = level(peak.total.value)
-            load.short, capacity.short, peak.short = f"{name} load", f"{name} capacity", f"{name} peak utilisation"
+            # The unit once, on the load row: units, pallets and hours sit in one table.
+            load.short, capacity.short = f"{name} load ({UNIT_WORDS.get(unit, unit)})", f"{name} capacity"
+            peak.short = f"{name} peak utilisation"
             load.strong = True
             lines += [load, capacity, peak]
             if peak.total.value is not None:
@@ -347,6 +353,19 @@ def campaign_calendar(summary: dict[str, Any], first_week: date, weeks: int) -> 
     return Calendar(weeks, spans, rows)
 
 
+def week_month_spans(week_labels: Sequence[str]) -> list[tuple[str, int]]:
+    """A heading row over 52 week columns: (month, how many of the weeks fall in it), a week in the month of its
+    Thursday, as the summary's months."""
+    spans: list[tuple[str, int]] = []
+    for label in week_labels:
+        month = MONTH_NAMES[(parse_week(label) + timedelta(days=3)).month - 1]
+        if spans and spans[-1][0] == month:
+            spans[-1] = (month, spans[-1][1] + 1)
+        else:
+            spans.append((month, 1))
+    return spans
+
+
 def chart_data(summary: dict[str, Any]) -> dict[str, Any]:
     """What static/js/budget.js draws: plant peak utilisation by month (%) against the 100 % line, and the money
     by month."""
@@ -396,9 +415,37 @@ def overloads(summary: dict[str, Any]) -> list[dict[str, Any]]:
             if (overtime or 0) > NOISE or (shifts or 0) > NOISE or (uncovered or 0) > NOISE:
                 out.append(
                     {"resource": r["label"], "code": r["code"], "month": label, "overtime": overtime,
-                     "shifts": shifts, "uncovered": uncovered, "cost": r["cost"][m]}
+                     "shifts": shifts, "uncovered": uncovered, "cost": r["cost"][m],
+                     "covered_by": _covered_by(overtime, shifts), "short": (uncovered or 0) > NOISE}
                 )  # fmt: skip
     return out
+
+
+def _covered_by(overtime: float | None, shifts: float | None) -> list[str]:
+    """What covers an overload, in words: "64 h overtime", "3 extra shifts" (nothing when it is none: a resource
+    without capacity costs is all uncovered, not "0 h overtime")."""
+    parts = []
+    if (overtime or 0) > NOISE:
+        parts.append(f"{figure(overtime)} h overtime")
+    if (shifts or 0) > NOISE:
+        parts.append(f"{figure(shifts)} extra shift{'' if shifts == 1 else 's'}")
+    return parts
+
+
+def overload_totals(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The overload list in one line: how many resource-months, the overtime and extra shifts that cover them, how
+    many are left with uncovered hours. (Their cost is not the capacity cost tile's: that has the planned shifts.)"""
+    short = [row for row in rows if (row["uncovered"] or 0) > NOISE]
+    overtime = round(sum(row["overtime"] or 0.0 for row in rows), 2)
+    shifts = round(sum(row["shifts"] or 0.0 for row in rows), 2)
+    return {
+        "months": len(rows),
+        "short_months": len(short),
+        "overtime": overtime,
+        "shifts": shifts,
+        "covered_by": _covered_by(overtime, shifts),
+        "uncovered": round(sum(row["uncovered"] or 0.0 for row in short), 2),
+    }
 
 
 def keys(groups: Iterable[Group]) -> list[str]:

@@ -73,6 +73,7 @@ def _summaries(
 
 
 def figures_context(summary: dict[str, Any], base: dict[str, Any] | None, cycle: BudgetCycle) -> dict[str, Any]:
+    overloads = session_display.overloads(summary)
     return {
         "summary": summary,
         "months": session_display.months(summary),
@@ -82,7 +83,8 @@ def figures_context(summary: dict[str, Any], base: dict[str, Any] | None, cycle:
         "warehouses": session_display.warehouses(summary),
         "calendar": session_display.campaign_calendar(summary, cycle.first_week, cycle.weeks),
         "chart": session_display.chart_data(summary),
-        "overloads": session_display.overloads(summary),
+        "overloads": overloads,
+        "overload_totals": session_display.overload_totals(overloads),
         "skipped": summary.get("skipped_changes") or [],
         "comment_counts": session_selectors.comment_counts(cycle),
         "campaign_choices": session_display.campaign_choices(summary),
@@ -149,7 +151,7 @@ def session(request: HttpRequest, year: int) -> HttpResponse:
         context.update(figures_context(summary, base, cycle))
     labels_from = summary or latest_summary(cycle, scenario)
     context.update(change_forms(cycle, scenario, labels_from))
-    context.update(signoff_context(request, cycle))
+    context.update(signoff_context(request, cycle, viewed=scenario))
     context.update(feed_context(scenario))
     context.update(comments_context(request, cycle, scenario, labels_from, request.GET.get("line")))
     context.update(decisions_context(cycle))
@@ -216,7 +218,7 @@ def comments_context(
     return {
         "comments": [{"comment": c, "label": labels.get(c.line, c.line or "Whole plan")} for c in rows],
         "comment_line": line or "",
-        "comment_line_label": labels.get(line or "", line or ""),
+        "comment_line_label": labels.get(line, line) if line else "",  # the form says "the whole plan" itself
         "mention_count": mentioned,
         "my_departments": mine,
     }
@@ -273,6 +275,7 @@ def family(request: HttpRequest, year: int, code: str) -> HttpResponse:
         "bys": ["month", "week"],
         "rows": rows,
         "total": {"values": detail["total"][measure], "total": _year(detail["total"][measure])},
+        "month_spans": session_display.week_month_spans(detail["periods"]) if detail["by"] == "week" else [],
     }
     return render(request, "budgeting/_family_detail.html", context)
 

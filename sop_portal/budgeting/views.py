@@ -111,8 +111,16 @@ def next_phase(cycle: BudgetCycle) -> Phase | None:
     return PHASE_ORDER[position + 1] if position + 1 < len(PHASE_ORDER) else None
 
 
-def signoff_context(request: HttpRequest, cycle: BudgetCycle, error: str = "") -> dict[str, Any]:
-    """The participants and their sign-off, with a button where this planner may sign for the department."""
+def signoff_context(
+    request: HttpRequest, cycle: BudgetCycle, error: str = "", viewed: Scenario | None = None
+) -> dict[str, Any]:
+    """The participants and their sign-off, with a button where this planner may sign for the department.
+
+    A signature is always for the proposal: when the screen shows another scenario (`viewed`, or `?scenario=` of
+    the panel's own refresh) the panel says so, lest a planner sign figures they have not looked at."""
+    if viewed is None:
+        viewed = session_selectors.scenario_of(cycle, request.GET.get("scenario") or request.POST.get("scenario"))
+    elsewhere = viewed if viewed is not None and viewed.pk != cycle.proposal_id else None
     rows: list[dict[str, Any]] = []
     for signoff in selectors.signoffs(cycle):
         code = signoff.department.code
@@ -126,7 +134,7 @@ def signoff_context(request: HttpRequest, cycle: BudgetCycle, error: str = "") -
     proposal = Scenario.objects.filter(pk=cycle.proposal_id or 0).values_list("revision", flat=True).first()
     return {
         "cycle": cycle, "signoff_rows": rows, "signed_count": signed, "signoff_error": error,
-        "proposal_revision": proposal, "signing_open": cycle.phase in SIGNING_PHASES,
+        "proposal_revision": proposal, "signing_open": cycle.phase in SIGNING_PHASES, "viewing_other": elsewhere,
     }  # fmt: skip
 
 
@@ -147,7 +155,10 @@ def _cost_forms(cycle: BudgetCycle, bound: tuple[str, CapacityCostForm] | None =
                 )  # fmt: skip
             form = CapacityCostForm(initial=initial, prefix=code)
         for field in form.fields.values():  # the inputs sit in table cells, the <form> in the last one
+            # No <label> in a cell: the resource and the column name the input for a screen reader.
             field.widget.attrs.update({"form": f"cost-{code}", "class": "input-num"})
+            if not field.widget.is_hidden:
+                field.widget.attrs["aria-label"] = f"{row.resource.name}: {field.label}"
         rows.append({"resource": row.resource, "cost": row.cost, "form": form})
     return rows
 

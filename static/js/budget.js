@@ -151,6 +151,11 @@
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.elt;
     if (!target) return;
+    // The drill-down opens below the whole session screen: bring it into view, or the click seems to do nothing.
+    if (target.id === "drilldown" && target.firstElementChild) {
+      target.scrollIntoView({ block: "start" });
+      return;
+    }
     var figures = target.id === "figures" ? target : document.getElementById("figures");
     if (target.id === "figures" || (figures && target.contains && target.contains(figures))) {
       flashMoved(figures);
@@ -195,6 +200,8 @@
     copy.querySelectorAll("input, select").forEach(function (field) {
       field.name = field.name.replace(/-l\d+-/, "-l" + index + "-");
       if (field.id) field.id = field.id.replace(/-l\d+-/, "-l" + index + "-");
+      var label = field.getAttribute("aria-label");
+      if (label) field.setAttribute("aria-label", label.replace(/^Line \d+/, "Line " + (index + 1)));
       if (field.tagName === "INPUT") field.value = "";
       else field.selectedIndex = 0;
     });

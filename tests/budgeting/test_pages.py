@@ -381,7 +381,7 @@ def test_change_forms_show_each_error_next_to_its_field(cycle, mia, world):
     assert no_hours.status_code == 422
     assert field_errors(text(no_hours)) == [
         "Resource: Packing has no shift hours in this cycle's capacity costs: set them first",
-        "To: must be the from_month or later",
+        "To: must be Sep or later (the shift runs From → To)",
     ]
     target = {"vt-scenario": cycle.proposal_id, "vt-family": "tea", "vt-month": "3", "vt-units": "-1"}
     assert field_errors(text(client.post(f"{SESSION}changes/volume-target/", target, headers=HTMX))) == [

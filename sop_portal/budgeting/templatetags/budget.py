@@ -55,13 +55,17 @@ def shown(value: Any, unit: str) -> str:
 
 @register.filter
 def signed(value: Any, unit: str = "") -> str:
-    """A change with its sign (a real minus, as in print): +1,234, \u221256, ±0; utilisation in percentage points."""
+    """A change with its sign (a real minus, as in print): +1,234, \u221256, ±0; utilisation (a fraction) and
+    percentages (unit "pct") in percentage points."""
     number = _number(value)
     if number is None:
         return ""
     if unit == "percent":
         points = round(number * 100)
         return "±0 pts" if points == 0 else f"{'+' if points > 0 else MINUS}{abs(points):,} pts"
+    if unit == "pct":  # a percentage already (margin 31.3 %): its change in points, to one decimal
+        tenths = round(number, 1)
+        return "±0.0 pts" if tenths == 0 else f"{'+' if tenths > 0 else MINUS}{abs(tenths):,.1f} pts"
     text = figure(abs(number))
     if text == "0":
         return "±0"
