@@ -187,7 +187,7 @@ def _read_book(file_bytes: bytes, filename: str) -> dict[str, list[list[Any]]]:
     try:
         book = load_workbook(io.BytesIO(file_bytes), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a file that is not a workbook
-        raise _Bad(f"not a readable Excel workbook ({type(exc).__name__})") from exc
+        raise _Bad("not a readable Excel workbook: save it from Excel as .xlsx and upload it again") from exc
     try:
         return {sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets}
     finally:
@@ -499,7 +499,8 @@ def _check_departments(planned: list[Planned], by: Any, errors: list[CellError])
                 CellError(
                     sheet, mine[0].row, mine[0].column,
                     f"{len(mine)} change{'s' if len(mine) != 1 else ''} on this sheet, but you do not plan for {name}: "
-                    f"a {name} planner (or finance, who runs the budget) imports it",
+                    f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name} planner (or finance, who runs the budget) "
+                    "imports it",
                 )
             )  # fmt: skip
 
