@@ -10,6 +10,8 @@ so a thousand digests cost a few dozen queries, not a few per user.
 
 from __future__ import annotations
 
+import functools
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,9 +21,10 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from sop_portal.budgeting import variance as budget_variance
 from sop_portal.organisation.models import Department
@@ -205,29 +208,72 @@ def user_from_token(token: str) -> Any | None:
     return get_user_model().objects.filter(pk=data.get("u"), is_active=True).first()
 
 
-def portal_url(path: str) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
+class Lines:
+    """Each alert's and each MPS change's lines in the digests, HTML and plain text (templates/alerts/email/_alert.*,
+    _mps_change.*), rendered once for a batch of digests. A line is the same for every reader (whether an alert is
+    new or worse for them, and their links to act on it, are outside it), and most are in hundreds of a batch's
+    digests: rendered per digest, they were most of a digest's cost. Keyed by the alert's id (a change's revision
+    and item), so one instance serves one read of the alerts and MPS changes."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self._lines: dict[tuple[str, object], str] = {}
+
+    def _line(self, template: str, key: object, context: dict[str, Any]) -> str:
+        line = self._lines.get((template, key))
+        if line is None:
+            rendered = get_template(template).render({**context, "base_url": self.base_url})
+            line = self._lines[template, key] = str(rendered).removesuffix("\n")
+        return line
+
+    def alert_html(self, alert: Alert) -> SafeString:
+        return mark_safe(self._line("alerts/email/_alert.html", alert.pk, {"a": alert}))  # escaped by the template
+
+    def alert_text(self, alert: Alert) -> str:
+        return self._line("alerts/email/_alert.txt", alert.pk, {"a": alert})
+
+    def change_html(self, change: MpsChange) -> SafeString:
+        key = (change.revision, change.item_id)
+        return mark_safe(self._line("alerts/email/_mps_change.html", key, {"c": change}))  # escaped by the template
+
+    def change_text(self, change: MpsChange) -> str:
+        return self._line("alerts/email/_mps_change.txt", (change.revision, change.item_id), {"c": change})
 
 
-def render_digest(digest: Digest, frequency: str) -> dict[str, Any]:
-    """Subject, plain text, HTML and the List-Unsubscribe headers of one digest."""
-    unsubscribe = portal_url(reverse("alert-unsubscribe", args=[unsubscribe_token(digest.user)]))
-    counts = digest.counts()
-    label = {Frequency.WEEKLY: "Weekly", Frequency.IMMEDIATE: "New"}.get(Frequency(frequency), "Daily")
-    context = {
-        "digest": digest, "counts": counts, "label": label, "unsubscribe_url": unsubscribe,
-        "alerts_url": portal_url(reverse("alerts")), "preferences_url": portal_url(reverse("alert-preferences")),
-        "base_url": settings.PORTAL_BASE_URL.rstrip("/"), "email_actions": email_actions.digest_links(digest),
-    }  # fmt: skip
-    subject = f"{label} S&OP alerts: {counts['new']} new, {counts['worse']} worse, {counts['resolved']} resolved"
-    if digest.mps_total:
-        subject += f"; {digest.mps_total:,} MPS change{'s' if digest.mps_total > 1 else ''}"
-    return {
-        "subject": subject,
-        "text_body": render_to_string("alerts/email/digest.txt", context),
-        "html_body": render_to_string("alerts/email/digest.html", context),
-        "headers": {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
-    }
+class Letters:
+    """Renders the digests of a batch: what they share (the portal's links, each alert's line) is worked out once."""
+
+    def __init__(self) -> None:
+        self.base_url = settings.PORTAL_BASE_URL.rstrip("/")
+        self.alerts_url = self.base_url + reverse("alerts")
+        self.preferences_url = self.base_url + reverse("alert-preferences")
+        self._unsubscribe = self.base_url + reverse("alert-unsubscribe", args=["-"]).removesuffix("-/")
+        self.lines = Lines(self.base_url)
+
+    def render(self, digest: Digest, frequency: str) -> dict[str, Any]:
+        """Subject, plain text, HTML and the List-Unsubscribe headers of one digest."""
+        unsubscribe = f"{self._unsubscribe}{unsubscribe_token(digest.user)}/"
+        counts = digest.counts()
+        label = {Frequency.WEEKLY: "Weekly", Frequency.IMMEDIATE: "New"}.get(Frequency(frequency), "Daily")
+        context = {
+            "digest": digest, "counts": counts, "label": label, "unsubscribe_url": unsubscribe,
+            "alerts_url": self.alerts_url, "preferences_url": self.preferences_url, "base_url": self.base_url,
+            "lines": self.lines, "email_actions": email_actions.digest_links(digest),
+        }  # fmt: skip
+        subject = f"{label} S&OP alerts: {counts['new']} new, {counts['worse']} worse, {counts['resolved']} resolved"
+        if digest.mps_total:
+            subject += f"; {digest.mps_total:,} MPS change{'s' if digest.mps_total > 1 else ''}"
+        return {
+            "subject": subject,
+            "text_body": render_to_string("alerts/email/digest.txt", context),
+            "html_body": render_to_string("alerts/email/digest.html", context),
+            "headers": {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        }
+
+
+def render_digest(digest: Digest, frequency: str, letters: Letters | None = None) -> dict[str, Any]:
+    """Subject, plain text, HTML and the List-Unsubscribe headers of one digest (`letters`: of its batch)."""
+    return (letters or Letters()).render(digest, frequency)
 
 
 def digest_key(subscription: Subscription, slot: datetime) -> str:
@@ -266,6 +312,7 @@ def _queue_batch(
     if budget is None and any(s.frequency != Frequency.IMMEDIATE for s in subscriptions):
         budget = budget_variance.for_digests()
     Subscription.objects.filter(pk__in=[s.pk for s in subscriptions]).update(last_digest_at=now)
+    letters = Letters()
     emails = []
     for subscription in subscriptions:
         slot, start = windows[subscription.pk]
@@ -277,7 +324,7 @@ def _queue_batch(
             "dedupe_key": f"immediate:{subscription.user_id}:{now.isoformat()}" if immediate
             else digest_key(subscription, slot),
             "recipient": subscription.user.email, "user": subscription.user,
-            **render_digest(digest, subscription.frequency),
+            **letters.render(digest, subscription.frequency),
         })  # fmt: skip
     return outbox.queue_emails(emails)
 
@@ -288,12 +335,28 @@ def queue_digest(subscription: Subscription, now: datetime) -> OutboundEmail | N
     return queued[0] if queued else None
 
 
-def queue_due_digests(
-    now: datetime | None = None, frequencies: tuple[str, ...] = tuple(Frequency.values), batch: int = BATCH
-) -> int:
-    """Beat: create missing subscriptions (defaults), then queue every due digest, `batch` users per transaction.
-    Returns how many were queued."""
-    now = now or timezone.now()
+@dataclass(frozen=True)
+class Run:
+    """One run of the scheduler: its time, the start of the earliest window due, whether any digest in it carries
+    the budget variance (immediate mails do not), and the users due, `batch` per transaction."""
+
+    id: str  # names the run's MPS changes and budget variance in a worker's memory (`_run_shared`)
+    now: datetime
+    since: datetime
+    budget: bool
+    batches: list[list[int]]
+
+    def header(self) -> dict[str, Any]:
+        """What a batch task needs to know of its run, as JSON."""
+        return {"id": self.id, "now": self.now.isoformat(), "since": self.since.isoformat(), "budget": self.budget}
+
+
+def plan_run(
+    now: datetime | None = None, frequencies: tuple[str, ...] = tuple(Frequency.values), batch: int | None = None
+) -> Run | None:
+    """Create missing subscriptions (defaults) and find who is due now, in batches of `batch` (`BATCH`); None when
+    nobody is."""
+    now, batch = now or timezone.now(), batch or BATCH
     for user in get_user_model().objects.filter(is_active=True, memberships__isnull=False,
                                                  alert_subscription__isnull=True).distinct():  # fmt: skip
         subscription_for(user)
@@ -302,13 +365,48 @@ def queue_due_digests(
     ).only("frequency", "time_of_day", "weekday", "time_zone", "last_digest_at")
     due = [s for s in candidates.order_by("pk") if is_due(s, now)]
     if not due:
-        return 0
-    # The MPS changes of every window of the run, read once: a full replan changes thousands of lines.
-    changes = mps_changes.load(min(window(s, now)[1] for s in due), now)
-    # Measured once for the run (one query while no budget is locked); immediate mails do not carry it.
-    budget = budget_variance.for_digests() if any(s.frequency != Frequency.IMMEDIATE for s in due) else None
+        return None
     ids = [s.pk for s in due]
-    return sum(len(_queue_batch(ids[i : i + batch], now, changes, budget)) for i in range(0, len(ids), batch))
+    return Run(
+        id=uuid.uuid4().hex, now=now, since=min(window(s, now)[1] for s in due),
+        budget=any(s.frequency != Frequency.IMMEDIATE for s in due),
+        batches=[ids[i : i + batch] for i in range(0, len(ids), batch)],
+    )  # fmt: skip
+
+
+def _read_shared(
+    since: datetime, now: datetime, budget: bool
+) -> tuple[MpsChanges, budget_variance.BudgetDigest | None]:
+    # The MPS changes of every window of the run (a full replan changes thousands of lines) and the budget variance
+    # (one query while no budget is locked, the whole comparison when one is): read once for a run.
+    return mps_changes.load(since, now), budget_variance.for_digests() if budget else None
+
+
+@functools.lru_cache(maxsize=1)
+def _run_shared(run_id: str, since: datetime, now: datetime, budget: bool) -> tuple[MpsChanges, Any]:
+    """A run's shared reads, kept by the worker process that builds its batches: a worker builds several batches
+    of one run, and reads them once. Keyed by the run's id: another run, even at the same time, reads afresh."""
+    return _read_shared(since, now, budget)
+
+
+def queue_batch(subscription_ids: list[int], run: dict[str, Any]) -> int:
+    """The task of one batch of a run (`Run.header()`): write its due digests; how many were written. A batch
+    built twice writes nothing the second time (its users are no longer due, and the keys are unique)."""
+    now, since = datetime.fromisoformat(run["now"]), datetime.fromisoformat(run["since"])
+    changes, budget = _run_shared(run["id"], since, now, run["budget"])
+    return len(_queue_batch(subscription_ids, now, changes, budget))
+
+
+def queue_due_digests(
+    now: datetime | None = None, frequencies: tuple[str, ...] = tuple(Frequency.values), batch: int | None = None
+) -> int:
+    """Queue every due digest in this process, `batch` users per transaction; how many were queued. (The beat
+    task hands each batch to a task of its own instead: `plan_run`, `queue_batch`.)"""
+    run = plan_run(now, frequencies, batch)
+    if run is None:
+        return 0
+    changes, budget = _read_shared(run.since, run.now, run.budget)
+    return sum(len(_queue_batch(ids, run.now, changes, budget)) for ids in run.batches)
 
 
 def preview(user: Any, now: datetime | None = None) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import secrets
 import smtplib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -23,7 +24,8 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db import connection as database
+from django.db.models import F, Field, Q
 from django.utils import timezone
 
 from .models import OutboundEmail
@@ -163,22 +165,56 @@ def claim_next(now: datetime | None = None) -> OutboundEmail | None:
     return None
 
 
+def _field(name: str) -> Field[Any, Any]:
+    field = OutboundEmail._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field
+
+
+def _column(field: Field[Any, Any]) -> str:
+    return database.ops.quote_name(field.column)
+
+
+def _update_if_unchanged(email: OutboundEmail, **values: Any) -> bool:
+    """Write `values` to the e-mail's row if its status and attempts are still those of `email`: one conditional
+    UPDATE; True when it matched. Every claim counts an attempt, so while both are unchanged nobody has claimed the
+    e-mail since. The same statement as `filter(pk=…, status=…, attempts=…).update(**values)`, in SQL: building it
+    through the ORM costs five times running it, and sending runs it twice per e-mail."""
+    fields = [_field(name) for name in values]
+    columns = ", ".join(f"{_column(field)} = %s" for field in fields)
+    sql = (f"UPDATE {database.ops.quote_name(OutboundEmail._meta.db_table)} SET {columns} "
+           f"WHERE {_column(_field('id'))} = %s AND {_column(_field('status'))} = %s "
+           f"AND {_column(_field('attempts'))} = %s")  # fmt: skip
+    params = [field.get_db_prep_save(values[field.name], database) for field in fields]
+    with database.cursor() as cursor:
+        cursor.execute(sql, [*params, email.pk, email.status, email.attempts])
+        return cursor.rowcount == 1
+
+
 def _claim_read(email: OutboundEmail, now: datetime) -> bool:
     """Take an e-mail read (due at `now`) with a page of others for this worker: one conditional UPDATE, like
-    `claim`, on the status and attempts that were read. Every claim counts an attempt, so while both are as read
-    nobody has claimed it since and it is still due; the row in hand is then the row claimed, without a re-read.
-    (The equality test costs the ORM half what `_due` does, and this runs once per e-mail.)"""
+    `claim`, on the status and attempts that were read. While both are as read nobody has claimed it since and it is
+    still due; the row in hand is then the row claimed, without a re-read."""
     claimed_until = now + timedelta(seconds=_config("claim_seconds"))
-    taken = OutboundEmail.objects.filter(pk=email.pk, status=email.status, attempts=email.attempts).update(
-        status=Status.SENDING, attempts=email.attempts + 1, claimed_until=claimed_until
-    )
+    taken = _update_if_unchanged(email, status=Status.SENDING, attempts=email.attempts + 1, claimed_until=claimed_until)
     if taken:
         email.status, email.attempts, email.claimed_until = Status.SENDING, email.attempts + 1, claimed_until
-    return bool(taken)
+    return taken
+
+
+class _Message(EmailMultiAlternatives):
+    def message(self) -> Any:
+        message = super().message()
+        if message.is_multipart():
+            # A boundary of 128 random bits, set here. Left to the e-mail generator, it would compile a pattern for
+            # each message and search the whole text for it, in case the text held its 63 bits: a third of the cost
+            # of writing out a digest. Nobody can put 128 bits drawn after their text was written into the text.
+            message.set_boundary(f"=_{secrets.token_hex(16)}")
+        return message
 
 
 def _message(email: OutboundEmail, connection: Any) -> EmailMultiAlternatives:
-    message = EmailMultiAlternatives(
+    message = _Message(
         subject=email.subject, body=email.text_body, to=[email.recipient], headers=email.headers,
         connection=connection,
     )  # fmt: skip
@@ -208,9 +244,7 @@ def send_claimed(email: OutboundEmail, connection: Any = None, now: datetime | N
         return False
     # Conditional on our claim, so a worker whose claim ran out cannot overwrite a newer attempt's outcome. One
     # row at a time, right after the server took it: a worker killed now re-sends at most this one message.
-    OutboundEmail.objects.filter(pk=email.pk, status=Status.SENDING, attempts=email.attempts).update(
-        status=Status.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""
-    )
+    _update_if_unchanged(email, status=Status.SENT, sent_at=timezone.now(), claimed_until=None, last_error="")
     return True
 
 

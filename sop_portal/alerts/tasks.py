@@ -1,6 +1,9 @@
-"""Thin Celery tasks of the alerts app: send one e-mail, a batch, every due one; queue the digests that are due."""
+"""Thin Celery tasks of the alerts app: send one e-mail, a batch, every due one; queue the digests that are due, a
+batch of users per task."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from celery import shared_task
 
@@ -30,5 +33,19 @@ def deliver_due_emails() -> int:
 
 @shared_task(name="sop_portal.alerts.tasks.queue_digests", acks_late=True, ignore_result=True)
 def queue_digests() -> int:
-    """Beat: write the digests of every user whose digest time has come (unique keys: twice writes once)."""
-    return digests.queue_due_digests()
+    """Beat: find the users whose digest time has come and hand each batch of them to a task of its own, so the
+    workers build (and then send) the batches side by side. Returns how many users are due."""
+    run = digests.plan_run()
+    if run is None:
+        return 0
+    for subscription_ids in run.batches:
+        queue_digest_batch.delay(subscription_ids, run.header())
+    return sum(len(ids) for ids in run.batches)
+
+
+@shared_task(name="sop_portal.alerts.tasks.queue_digest_batch", acks_late=True, reject_on_worker_lost=True,
+             ignore_result=True)  # fmt: skip
+def queue_digest_batch(subscription_ids: list[int], run: dict[str, Any]) -> int:
+    # Safe to run twice: the batch locks its users and writes only those still due, under unique keys, moving
+    # their windows in the same transaction; its e-mails are sent by a task of their own once it commits.
+    return digests.queue_batch(subscription_ids, run)

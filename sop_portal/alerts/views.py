@@ -152,16 +152,16 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "alerts/unsubscribe.html", {"user": user, "token": token})
 
 
-# The Acknowledge / Resolve links in alert e-mails. No login: the signed token names the user and is the
-# credential; it does not sign them in. GET only shows what the link would do (mail scanners fetch links);
-# the POST from that page acts, with the page's CSRF token like any form.
+# The Acknowledge / Resolve links in alert e-mails. No login: the signed token names the user and the alert and is
+# the credential; it does not sign them in. The action is the last part of the path. GET only shows what the link
+# would do (mail scanners fetch links); the POST from that page acts, with the page's CSRF token like any form.
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def email_action(request: HttpRequest, token: str) -> HttpResponse:
+def email_action(request: HttpRequest, token: str, action: str) -> HttpResponse:
     template = "alerts/email_action.html"
     try:
-        link = email_actions.read(token)
+        link = email_actions.read(token, action)
     except email_actions.LinkError as exc:
         return render(request, template, {"error": exc.message}, status=exc.status)
     refusal = email_actions.refusal(link)

@@ -1,6 +1,7 @@
 """Digests built in batches and sent in batches: a run's queries do not grow with its users, each digest is written
 once under its key, and many e-mails go out over one SMTP connection, each still claimed on its own."""
 
+import re
 import smtplib
 from datetime import date, time, timedelta
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from production.causes import Cause
 from production.models import MpsItem, MpsItemChange, MpsRevision, Plant
-from sop_portal.alerts import digests, outbox
+from sop_portal.alerts import digests, mps_changes, outbox, tasks
 from sop_portal.alerts.models import OutboundEmail, Severity, Subscription
 from sop_portal.alerts.subscriptions import subscription_for, update_subscription
 from sop_portal.organisation.models import Role
@@ -109,6 +110,37 @@ def test_each_digest_is_written_once_under_its_key_and_every_window_moves(plan_a
     assert OutboundEmail.objects.count() == 3
 
 
+def test_the_beat_task_hands_each_batch_to_a_task_and_a_batch_built_twice_writes_nothing(plan_and_alerts, monkeypatch):
+    users = [daily_user(f"u{i}", ("operations", "marketing")[i % 2]) for i in range(5)]
+    subscriptions = list(Subscription.objects.filter(user__in=users).order_by("pk").values_list("pk", flat=True))
+    monkeypatch.setattr(digests, "BATCH", 2)
+    handed: list[tuple[list[int], dict]] = []
+    monkeypatch.setattr(tasks.queue_digest_batch, "delay", lambda ids, run: handed.append((ids, run)))
+    loads = []
+    load = mps_changes.load
+
+    def counted_load(since, until):
+        loads.append(since)
+        return load(since, until)
+
+    monkeypatch.setattr(mps_changes, "load", counted_load)
+
+    assert tasks.queue_digests() == 5
+    assert [ids for ids, _ in handed] == [subscriptions[:2], subscriptions[2:4], subscriptions[4:]]
+    assert OutboundEmail.objects.count() == 0  # nothing is built until the batches' tasks run
+
+    assert [tasks.queue_digest_batch(ids, run) for ids, run in handed] == [2, 2, 1]
+    today = timezone.now().date().isoformat()
+    assert sorted(OutboundEmail.objects.values_list("dedupe_key", flat=True)) == sorted(
+        f"digest:{u.pk}:daily:{today}" for u in users
+    )
+    assert len(loads) == 1  # the run's MPS changes are read once by the process building its batches
+    ids, run = handed[0]
+    assert tasks.queue_digest_batch(ids, run) == 0  # a redelivered batch: its users are no longer due
+    assert OutboundEmail.objects.count() == 5
+    assert tasks.queue_digests() == 0  # and the next beat finds nobody due
+
+
 def test_queue_emails_leaves_out_keys_already_written():
     outbox.queue_email(dedupe_key="k1", recipient="a@example.com", subject="first", text_body="t", send_now=False)
     written = outbox.queue_emails(
@@ -139,6 +171,10 @@ def test_the_due_emails_go_out_over_one_smtp_connection(smtp_mailbox, smtp_conne
     assert smtp_connections == [1]
     assert sorted(m.rcpt_tos[0] for m in smtp_mailbox) == [f"u{i}@example.com" for i in range(5)]
     assert sorted(m.message["Message-ID"] for m in smtp_mailbox) == sorted(outbox.message_id(f"k{i}") for i in range(5))
+    # Each multipart message has a boundary of its own, 128 random bits drawn when it is sent.
+    boundaries = {m.message.get_boundary() for m in smtp_mailbox}
+    assert len(boundaries) == 5
+    assert all(re.fullmatch(r"=_[0-9a-f]{32}", b or "") for b in boundaries)
     assert set(OutboundEmail.objects.values_list("status", "attempts")) == {("sent", 1)}
     assert outbox.deliver_due() == 0
     assert smtp_connections == [1]  # nothing due: no connection opened
