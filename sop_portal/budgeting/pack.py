@@ -36,6 +36,7 @@ from . import selectors, services
 from .models import BudgetCycle, Scenario
 from .planning.fiscal_weeks import fiscal_calendar
 from .planning.parts import DIMENSION_UNITS
+from .session_display import MONEY_LINES  # the pack's money lines are the screen's, in its order
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PACK_FORMAT = 1
@@ -76,14 +77,6 @@ OVERLOAD_FILL = PatternFill("solid", start_color="F8D7DA", end_color="F8D7DA")
 OVERLOAD_FONT = Font(color="9C0006")
 WRAP = Alignment(wrap_text=True, vertical="top")
 
-MONEY_LINES = (
-    ("revenue", "Revenue"),
-    ("cogs", "Cost of goods"),
-    ("returns_cost", "Returns cost"),
-    ("marketing_spend", "Marketing spend"),
-    ("capacity_cost", "Capacity cost"),
-    ("margin", "Margin"),
-)
 # (key in summary["kpis"], label, number format): the session screen's KPI tiles, in its order.
 KPIS = (
     ("volume", "Volume (units)", UNITS),
